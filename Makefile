@@ -1,0 +1,65 @@
+# Two commands do everything on a fresh clone:  make run   and   make test
+# The venv is rebuilt only when a requirements file changes (stamp files).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+CORES  ?= all
+# One BLAS thread per process: parallelism comes from Snakemake's jobs.
+export OPENBLAS_NUM_THREADS := 1
+export OMP_NUM_THREADS := 1
+export MKL_NUM_THREADS := 1
+
+.PHONY: setup setup-dev run report test test-fast bench slurm-test lint lock clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.run-stamp: requirements.txt pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $@
+
+$(VENV)/.dev-stamp: requirements-dev.txt $(VENV)/.run-stamp
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+$(VENV)/.bench-stamp: requirements-bench.txt $(VENV)/.run-stamp
+	$(BIN)/pip install --quiet -r requirements-bench.txt
+	touch $@
+
+setup: $(VENV)/.run-stamp
+setup-dev: $(VENV)/.dev-stamp
+
+## make run: set up, run the default multiverse, then build the HTML report
+run: setup
+	$(BIN)/snakemake --cores $(CORES)
+	$(BIN)/snakemake --cores 1 --report results/report.html
+
+report: setup
+	$(BIN)/snakemake --cores 1 --report results/report.html
+
+## make test: set up (with test tools), then the whole test suite
+test: setup-dev
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -ra
+
+test-fast: setup-dev
+	$(BIN)/python -m pytest -n 2 -m "not slow and not slurm" -ra
+
+lint: setup-dev
+	$(BIN)/snakemake --lint
+	$(BIN)/snakefmt --check Snakefile workflow/rules
+
+## make bench: the engine against its peers, side by side (installs the bench extra)
+bench: $(VENV)/.bench-stamp
+	$(BIN)/python workflow/scripts/benchmark_engine.py --out results/benchmarks/engine.json
+
+## make slurm-test: start a one-node SLURM cluster (root + apt) and run the test config through it
+slurm-test: setup-dev
+	bash .ci/slurm.sh
+
+lock:
+	$(BIN)/pip freeze --exclude-editable > requirements.lock.txt
+
+clean:
+	rm -rf results .snakemake

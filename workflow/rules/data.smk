@@ -1,0 +1,2 @@
+# Stage: data. (rules added by the data work)
+TARGETS["data"] = []

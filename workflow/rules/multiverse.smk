@@ -1,0 +1,2 @@
+# Stage: multiverse. (rules added by the multiverse work)
+TARGETS["multiverse"] = []

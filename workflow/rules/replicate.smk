@@ -1,0 +1,2 @@
+# Stage: replicate. (rules added by the replicate work)
+TARGETS["replicate"] = []
