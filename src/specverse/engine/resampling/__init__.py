@@ -1,0 +1,209 @@
+"""Resampling inference for many specifications: wild bootstrap, pairs bootstrap,
+permutation.  One public entry, :func:`resample`.
+
+Each specification gets its own random streams, ``method_rng(seeds[i], method)``,
+so its draws never depend on which other specifications share the call.  Within
+a specification every draw is handled in array operations (see the modules).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..seeds import method_rng
+from ..specs import RegSpec, validate_inputs
+from ..threads import single_blas_thread
+from . import _design
+from .pairs import huber_pairs_draws, pair_counts, pairs_draws, pairs_indices, pairs_inference
+from .permutation import (
+    enumerate_arrangements,
+    freedman_lane_draws,
+    n_arrangements,
+    permutation_indices,
+    treatment_draws,
+)
+from .studentized import SE_TYPES, exact_p, two_sided_p
+from .wild import wild_inference, wild_weight_blocks
+
+__all__ = ["resample", "METHODS", "COLUMNS"]
+
+METHODS = ("wild", "pairs", "permutation")
+ESTIMATORS = ("ols", "wls", "huber")
+COLUMNS = [
+    "spec",
+    "term",
+    "p_wild",
+    "ci_wild_low",
+    "ci_wild_high",
+    "p_pairs",
+    "ci_pairs_low",
+    "ci_pairs_high",
+    "se_pairs",
+    "p_perm",
+    "resample_status",
+]
+#: Huber (statsmodels RLM HuberT): the pairs bootstrap refits every draw by
+#: batched IRLS and studentizes with RLM's H1 SE (fit_specs reports Huber only
+#: with se_type "classical"; other se_types give "se_type_not_applicable").  The
+#: wild bootstrap and permutation tests are not available for an M-estimator:
+#: resampling the OLS statistic instead would test a different estimator, so
+#: those columns are NaN and the multiverse declares them an exclusion.
+HUBER_STATUS = "huber_pairs_only"
+
+
+@single_blas_thread
+def resample(
+    y,
+    regressors,
+    specs: Sequence[RegSpec],
+    *,
+    seeds,
+    weights=None,
+    estimator: str = "ols",
+    methods=METHODS,
+    draws: int = 999,
+    wild_weights: str = "rademacher",
+    permutation: str = "freedman_lane",
+    strata=None,
+    se_type: str = "HC1",
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """Resampling p-values and intervals, one row per (spec, reported term).
+
+    Columns: spec, term (column index into ``regressors``), p_wild,
+    ci_wild_low/high (restricted wild bootstrap-t p; unrestricted wild
+    percentile-t CI), p_pairs, ci_pairs_low/high, se_pairs (pairs bootstrap:
+    symmetric bootstrap-t p, percentile CI, bootstrap SE), p_perm
+    (Freedman-Lane, or treatment permutation with ``permutation="treatment"``;
+    exact when all distinct arrangements number at most ``draws``), and
+    resample_status: "ok"; the fit_specs status word of a spec that cannot be
+    fitted ("too_few_rows", "constant_outcome", "constant_treatment",
+    "rank_deficient", "leverage_one" for HC2/HC3, and for Huber
+    "not_converged", "se_type_not_applicable"); "huber_pairs_only" for
+    Huber specs (pairs bootstrap with IRLS refits and H1 SEs; wild and
+    permutation NaN).  NaN where a method was not run.
+
+    Each term of a multi-term spec is tested on its own (its restricted model
+    drops only that term); the terms of a spec share the spec's draws.
+    ``strata`` (one label per row of the data) restricts permutations to
+    within strata.  Studentization uses ``se_type``.
+    """
+    methods = _check_args(methods, draws, wild_weights, permutation, se_type, alpha, estimator, weights)
+    y, Z, w = validate_inputs(y, regressors, weights)
+    specs = list(specs)
+    seeds = [int(s) for s in seeds]
+    if len(seeds) != len(specs):
+        raise ValueError(f"seeds: one per spec expected, got {len(seeds)} for {len(specs)} specs")
+    for i, s in enumerate(specs):
+        if not isinstance(s, RegSpec):
+            raise TypeError(f"specs[{i}] is {type(s).__name__}, expected RegSpec")
+    if strata is not None:
+        strata = np.asarray(strata)
+        if strata.shape != y.shape:
+            raise ValueError(f"strata must have one label per row ({y.shape[0]}), got shape {strata.shape}")
+
+    out = []
+    for spec_i, (spec, seed) in enumerate(zip(specs, seeds)):
+        rows = [_blank(spec_i, t) for t in spec.terms]
+        out.extend(rows)
+        d = _design.build(y, Z, spec, w, "ols" if estimator == "huber" else estimator)
+        status = _design.check(d, se_type)
+        if status == "ok" and estimator == "huber":
+            status = _run_huber(d, rows, seed, methods, draws, se_type, alpha)
+        elif status == "ok":
+            st = None if strata is None else strata[d.rows]
+            _run_spec(d, rows, seed, methods, draws, wild_weights, permutation, st, se_type, alpha)
+        for r in rows:
+            r["resample_status"] = status
+    return pd.DataFrame(out, columns=COLUMNS)
+
+
+def _run_spec(d, rows, seed, methods, draws, wild_kind, perm_kind, strata, se_type, alpha):
+    parts = [_design.term_parts(d, j, se_type) for j in range(d.m)]
+    if "wild" in methods:
+        # one term: stream the weight blocks; several terms share the materialised weights
+        blocks = wild_weight_blocks(method_rng(seed, "wild"), d.n, draws, wild_kind)
+        V = blocks if d.m == 1 else np.concatenate(list(blocks)).T
+        for r, pt in zip(rows, parts):
+            r["p_wild"], r["ci_wild_low"], r["ci_wild_high"] = wild_inference(
+                pt, d.basis, V, se_type, k=d.k, alpha=alpha, signs=wild_kind == "rademacher"
+            )
+    if "pairs" in methods:
+        counts = pair_counts(pairs_indices(method_rng(seed, "pairs"), d.n, draws), d.n)
+        b_star, se_star = pairs_draws(d.X, d.y, counts, d.m, se_type)
+        for j, (r, pt) in enumerate(zip(rows, parts)):
+            r["p_pairs"], r["ci_pairs_low"], r["ci_pairs_high"], r["se_pairs"] = pairs_inference(
+                pt.b, pt.se, b_star[:, j], se_star[:, j], alpha=alpha
+            )
+    if "permutation" in methods:
+        idx = None  # random permutations shared by the spec's terms, drawn once
+        for j, (r, pt) in enumerate(zip(rows, parts)):
+            values = pt.resid_r if perm_kind == "freedman_lane" else d.raw_terms[:, j]
+            exact = n_arrangements(values, strata) <= draws
+            if exact:
+                use = enumerate_arrangements(values, strata)
+            else:
+                if idx is None:
+                    idx = permutation_indices(method_rng(seed, "permutation"), d.n, draws, strata)
+                use = idx
+            if perm_kind == "freedman_lane":
+                b_star, se_star = freedman_lane_draws(pt, d.basis, use, se_type, k=d.k)
+            else:
+                b_star, se_star = treatment_draws(pt, d.raw_terms[:, j], d.sqrtw, use, se_type, k=d.k)
+            r["p_perm"] = (exact_p if exact else two_sided_p)(pt.t, b_star / se_star)
+
+
+def _run_huber(d, rows, seed, methods, draws, se_type, alpha):
+    """Huber: pairs bootstrap only (IRLS refit per draw, H1 studentization)."""
+    if se_type != "classical":
+        return "se_type_not_applicable"  # as fit_specs: Huber has only its H1 SE
+    if "pairs" in methods:
+        from ..huber import fit_huber
+
+        full = fit_huber(d.X[None], d.y)
+        if not full.converged[0]:
+            return "not_converged"
+        b = full.beta[0, : d.m]
+        se = np.sqrt(np.diag(full.cov[0]))[: d.m]
+        idx = pairs_indices(method_rng(seed, "pairs"), d.n, draws)
+        b_star, se_star = huber_pairs_draws(d.X, d.y, idx, d.m)
+        for j, r in enumerate(rows):
+            r["p_pairs"], r["ci_pairs_low"], r["ci_pairs_high"], r["se_pairs"] = pairs_inference(
+                b[j], se[j], b_star[:, j], se_star[:, j], alpha=alpha
+            )
+    return HUBER_STATUS
+
+
+def _blank(spec_i, term):
+    r = dict.fromkeys(COLUMNS, np.nan)
+    r["spec"], r["term"], r["resample_status"] = spec_i, term, "ok"
+    return r
+
+
+def _check_args(methods, draws, wild_kind, perm_kind, se_type, alpha, estimator, weights):
+    if isinstance(methods, str):
+        methods = (methods,)
+    methods = tuple(methods)
+    bad = [m for m in methods if m not in METHODS]
+    if bad:
+        raise ValueError(f"methods must be among {METHODS}, got {bad}")
+    if int(draws) != draws or draws < 1:
+        raise ValueError(f"draws must be a positive integer, got {draws!r}")
+    if wild_kind not in ("rademacher", "webb"):
+        raise ValueError(f"wild_weights must be 'rademacher' or 'webb', got {wild_kind!r}")
+    if perm_kind not in ("freedman_lane", "treatment"):
+        raise ValueError(f"permutation must be 'freedman_lane' or 'treatment', got {perm_kind!r}")
+    if se_type not in SE_TYPES:
+        raise ValueError(f"se_type must be one of {SE_TYPES}, got {se_type!r}")
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must lie in (0, 1), got {alpha!r}")
+    if estimator not in ESTIMATORS:
+        raise ValueError(f"estimator must be one of {ESTIMATORS}, got {estimator!r}")
+    if estimator == "wls" and weights is None:
+        raise ValueError("estimator='wls' needs weights")
+    if estimator != "wls" and weights is not None:
+        raise ValueError(f"weights are only used with estimator='wls', not {estimator!r}")
+    return methods
