@@ -1,0 +1,93 @@
+"""Shared plotting plumbing: headless backend, the simulated-data note, atomic saves."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import textwrap
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # headless: figures are built in Snakemake jobs and CI
+import matplotlib.pyplot as plt  # noqa: E402
+
+PNG_DPI = 220  # >= 200 dpi, as the report requires
+
+# Sign x significance palette (colour-blind safe blue/orange pairs).
+COLOURS = {
+    "pos_sig": "#08519c",
+    "pos_ns": "#9ecae1",
+    "neg_ns": "#fdae6b",
+    "neg_sig": "#d94801",
+}
+LABELS = {
+    "pos_sig": "positive, significant",
+    "pos_ns": "positive, not significant",
+    "neg_ns": "negative, not significant",
+    "neg_sig": "negative, significant",
+}
+NOTE_COLOUR = "#b30000"
+
+
+def add_note(fig, note: str, width: int = 150) -> None:
+    """Write the simulated-data note in red across the bottom of the figure.
+
+    The caller leaves room at the bottom (``fig.subplots_adjust(bottom=...)`` or
+    :func:`note_margin`).  Nothing is drawn for an empty note (a user's real data).
+    """
+    if not note:
+        return
+    fig.text(
+        0.01,
+        0.005,
+        textwrap.fill(note, width=width),
+        ha="left",
+        va="bottom",
+        fontsize=7.5,
+        color=NOTE_COLOUR,
+        fontweight="bold",
+        wrap=False,
+    )
+
+
+def note_margin(note: str, height_in: float, width: int = 150) -> float:
+    """Fraction of the figure height the wrapped note needs (0 when no note)."""
+    if not note:
+        return 0.0
+    lines = len(textwrap.wrap(note, width=width))
+    return (0.05 + 0.14 * lines) / height_in
+
+
+def save_figure(fig, png: str | os.PathLike, pdf: str | os.PathLike | None = None) -> None:
+    """Save PNG (PNG_DPI) and optionally PDF atomically: temp file, then rename."""
+    for path, fmt in ((png, "png"), (pdf, "pdf")):
+        if path is None:
+            continue
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".{fmt}", dir=path.parent)
+        os.close(fd)
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; the report and browsers must read it
+        try:
+            fig.savefig(tmp, format=fmt, dpi=PNG_DPI)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    plt.close(fig)
+
+
+def write_csv_atomic(df, path: str | os.PathLike) -> None:
+    """Write a DataFrame as CSV via a temp file in the same folder, then rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".csv", dir=path.parent)
+    os.close(fd)
+    os.chmod(tmp, 0o644)
+    try:
+        df.to_csv(tmp, index=False)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

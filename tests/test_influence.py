@@ -1,0 +1,117 @@
+"""Which choices matter: Young & Holsteen summary, influence regression and variance
+decomposition on small multiverses whose answers are computed by hand."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from specverse.figures import influence
+
+import _figures_fixtures as fx
+
+BASE = {"scenario": "causal", "outcome": "pct_change", "treatment": "target_on", "term": "target_on",
+        "controls": "full", "estimator": "ols", "status": "ok", "std_error": 1.0, "p_two_tailed": 0.5,
+        "p_one_tailed": 0.25, "ci_low": 0.0, "ci_high": 1.0, "control_terms": "deprivation;nrf_area"}
+
+
+def _grid(estimates: dict) -> pd.DataFrame:
+    """Rows for (baseline, sample, se_type) combinations with the given estimate per (baseline, sample)."""
+    rows = []
+    for (baseline, sample), b in estimates.items():
+        for se_type in ("HC1", "classical"):
+            rows.append({**BASE, "spec_id": f"{baseline}{sample}{se_type}", "baseline": baseline, "sample": sample,
+                         "se_type": se_type, "estimate": b})
+    return pd.DataFrame(rows)
+
+
+TWO_BY_TWO = {("published", "all"): 1.0, ("published", "no_london"): 2.0,
+              ("lsp_preferred", "all"): 3.0, ("lsp_preferred", "no_london"): 4.0}
+
+
+def test_young_holsteen_by_hand():
+    yh = influence.young_holsteen([1, 2, 3, 4], [1, 1, 2, 2], [0.01, 0.2, 0.03, 0.5], 0.05)
+    assert yh["n_specifications"] == 4
+    assert yh["mean_estimate"] == 2.5
+    assert yh["sampling_variance"] == 2.5  # (1 + 1 + 4 + 4) / 4
+    assert yh["modelling_variance"] == 1.25  # (2.25 + .25 + .25 + 2.25) / 4
+    assert yh["total_sd"] == pytest.approx(np.sqrt(3.75))
+    assert yh["robustness_ratio"] == pytest.approx(2.5 / np.sqrt(3.75))
+    assert yh["sign_stability"] == 1.0
+    assert yh["share_significant"] == 0.5
+    assert influence.young_holsteen([-1, -2, 2], [1, 1, 1], [1, 1, 1], 0.05)["sign_stability"] == pytest.approx(2 / 3)
+
+
+def test_influence_regression_recovers_additive_choices():
+    rows = _grid(TWO_BY_TWO)  # b = 1 + 2 [lsp_preferred] + 1 [no_london]; se_type moves nothing
+    d = influence.choice_dummies(rows)
+    assert sorted(d.columns) == ["baseline=lsp_preferred", "sample=no_london", "se_type=classical"]
+    reg = influence.influence_regression(rows["estimate"], d).set_index("choice")
+    assert reg.loc["baseline=lsp_preferred", "coefficient"] == pytest.approx(2.0, abs=1e-12)
+    assert reg.loc["sample=no_london", "coefficient"] == pytest.approx(1.0, abs=1e-12)
+    assert reg.loc["se_type=classical", "coefficient"] == pytest.approx(0.0, abs=1e-12)
+    assert reg["intercept"].iloc[0] == pytest.approx(1.0)
+    table = influence.influence_table(rows).query("section == 'influence' and statistic == 'pct_of_mean'")
+    pct = dict(zip(table["option"], table["value"]))
+    assert pct["lsp_preferred"] == pytest.approx(80.0)  # 100 * 2 / 2.5
+    assert pct["no_london"] == pytest.approx(40.0)
+
+
+def test_control_inclusion_dummies_and_unidentified_choices():
+    rows = _grid(TWO_BY_TWO)
+    # Every no_london row drops nrf_area: "includes nrf_area" is the sample choice again.
+    rows.loc[rows["sample"] == "no_london", "control_terms"] = "deprivation;ni1_2006"
+    d = influence.choice_dummies(rows)
+    assert "includes=nrf_area" in d and "includes=deprivation" not in d  # deprivation never varies
+    assert "includes=ni1_2006" not in d  # the ANCOVA baseline belongs to the outcome choice
+    reg = influence.influence_regression(rows["estimate"], d).set_index("choice")
+    assert not reg.loc["includes=nrf_area", "identified"] and np.isnan(reg.loc["includes=nrf_area", "coefficient"])
+    assert reg.loc["sample=no_london", "coefficient"] == pytest.approx(1.0)
+
+
+def test_controls_moving_together_are_one_choice():
+    rows = _grid(TWO_BY_TWO)
+    rows.loc[rows["sample"] == "no_london", "control_terms"] = ""  # none vs full, aligned with the sample
+    rows.loc[rows["baseline"] == "lsp_preferred", "control_terms"] = "deprivation;nrf_area;london_borough"
+    d = influence.choice_dummies(rows)
+    inc = [c for c in d.columns if c.startswith("includes=")]
+    # deprivation and nrf_area always move together: one dummy; london_borough its own
+    assert sorted(inc) == ["includes=deprivation + nrf_area", "includes=london_borough"]
+
+
+def test_variance_shares_main_effects_and_interaction():
+    v = influence.variance_shares(_grid(TWO_BY_TWO)).set_index("component")["share"]
+    # SST = 2 x 5 (duplicated by se_type); baseline SS 8, sample SS 2; no interaction
+    assert v["baseline"] == pytest.approx(0.8)
+    assert v["sample"] == pytest.approx(0.2)
+    assert v["se_type"] == pytest.approx(0.0, abs=1e-15)
+    assert v["remainder"] == pytest.approx(0.0, abs=1e-12)
+    pure = {("published", "all"): 0.0, ("published", "no_london"): 0.0,
+            ("lsp_preferred", "all"): 0.0, ("lsp_preferred", "no_london"): 1.0}
+    v = influence.variance_shares(_grid(pure)).set_index("component")["share"]
+    # grand mean 1/4, SST 3/4 per replicate; each main effect 1/4 of it... = 1/3; interaction 1/3
+    assert v["baseline"] == pytest.approx(1 / 3)
+    assert v["sample"] == pytest.approx(1 / 3)
+    assert v["baseline x sample"] == pytest.approx(1 / 3)
+
+
+def test_tables_cover_every_curve_of_the_synthetic_multiverse():
+    specs = fx.specifications(size="small")
+    inf = influence.influence_table(specs)
+    keys = set(map(tuple, specs[["scenario", "treatment", "term"]].drop_duplicates().to_numpy()))
+    assert set(map(tuple, inf[["scenario", "treatment", "term"]].drop_duplicates().to_numpy())) == keys
+    summ = inf[inf["section"] == "summary"]
+    assert (summ.groupby(["scenario", "treatment", "term"]).size() == len(influence.SUMMARY_STATS)).all()
+    ok = specs[specs["status"] == "ok"]
+    one = ok[(ok["scenario"] == "causal") & (ok["treatment"] == "target_on")]
+    got = summ[(summ["scenario"] == "causal") & (summ["treatment"] == "target_on")].set_index("statistic")["value"]
+    assert got["mean_estimate"] == pytest.approx(one["estimate"].mean())
+    assert got["n_specifications"] == len(one)
+    var = influence.variance_table(specs)
+    # Shown components plus the (non-negative) remainder account for all the variance.
+    sums = var.groupby(["scenario", "treatment", "term"])["share"].sum()
+    assert (sums >= 1.0 - 1e-9).all() and (var["share"] >= 0).all()
+    assert set(var["kind"]) == {"main", "interaction", "remainder"}

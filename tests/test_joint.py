@@ -1,0 +1,244 @@
+"""Joint inference on the specification curve: the count-weighted batched refit against
+statsmodels on duplicated rows, the statistics by hand, and the whole test of a small
+multiverse against a brute-force statsmodels loop."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+from scipy import stats
+
+from specverse.engine.seeds import method_rng, spec_seed
+from specverse.figures import joint, joint_study
+from specverse.study.specs import TREATMENT_TERMS
+
+import _figures_fixtures as fx
+
+
+def _design(n=40, seed=0, weights=False):
+    rng = np.random.default_rng(seed)
+    X = np.column_stack([rng.normal(size=n), rng.binomial(1, 0.4, n).astype(float), np.ones(n)])
+    rows = np.ones(n, bool)
+    rows[:6] = False
+    Y = np.column_stack([0.5 * X[:, 0] + rng.normal(size=n) * (1 + X[:, 1]), rng.normal(size=n)])
+    w = rng.uniform(0.5, 2.0, n) if weights else None
+    return joint.Design(X=X, rows=rows, Y=Y, terms=(0, 1), weights=w)
+
+
+@pytest.mark.parametrize("weights", [False, True])
+def test_refit_equals_statsmodels_on_duplicated_rows(weights):
+    d = _design(weights=weights)
+    n = d.X.shape[0]
+    counts = joint.pair_counts(np.random.default_rng(5), n, 4)
+    fit = joint.refit_design(d, counts, joint.SE_TYPES)
+    for r in range(4):
+        idx = np.repeat(np.arange(n), counts[r].astype(int))
+        idx = idx[d.rows[idx]]
+        for m in range(2):
+            mod = sm.WLS(d.Y[idx, m], d.X[idx], weights=d.weights[idx]) if weights else sm.OLS(d.Y[idx, m], d.X[idx])
+            for s in joint.SE_TYPES:
+                res = mod.fit(cov_type="nonrobust" if s == "classical" else s)
+                np.testing.assert_allclose(fit.beta[r, m], res.params[:2], rtol=1e-10)
+                np.testing.assert_allclose(fit.se[s][r, m], res.bse[:2], rtol=1e-9)
+            assert fit.df[r] == res.df_resid
+
+
+def test_singular_draw_is_nan_not_a_number():
+    d = _design()
+    n = d.X.shape[0]
+    counts = np.ones((2, n))
+    counts[1, d.X[:, 1] == 1] = 0  # the dummy never drawn: column of zeros
+    counts[1, d.X[:, 1] == 0] += 1
+    fit = joint.refit_design(d, counts, ("HC1",))
+    assert np.isfinite(fit.beta[0]).all() and np.isfinite(fit.se["HC1"][0]).all()
+    assert np.isnan(fit.beta[1]).all() and np.isnan(fit.se["HC1"][1]).all() and np.isnan(fit.df[1])
+
+
+def test_refit_of_y_star_is_shifted_refit_of_y():
+    """The null y* = y - b x refits to b* - b with the same SE (what the module relies on)."""
+    d = _design()
+    n = d.X.shape[0]
+    counts = joint.pair_counts(np.random.default_rng(9), n, 3)
+    b = 0.37
+    star = joint.Design(X=d.X, rows=d.rows, Y=d.Y - b * d.X[:, [0]], terms=(0,))
+    f_y = joint.refit_design(joint.Design(X=d.X, rows=d.rows, Y=d.Y, terms=(0,)), counts, ("HC3",))
+    f_star = joint.refit_design(star, counts, ("HC3",))
+    np.testing.assert_allclose(f_star.beta, f_y.beta - b, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(f_star.se["HC3"], f_y.se["HC3"], rtol=1e-10)
+
+
+def test_observed_statistics_by_hand():
+    est = [0.5, 1.0, -0.2, 2.0, 0.8]
+    p_two = [0.01, 0.2, 0.03, 0.001, 0.04]
+    p_one = [0.005, 0.1, 0.985, 0.0005, 0.02]
+    obs = joint.observed_statistics(est, p_two, p_one, 0.05)
+    assert obs["dominant_sign"] == 1
+    assert obs["median_estimate"] == 0.8
+    assert obs["n_significant"] == 3  # 0.5, 2.0, 0.8; -0.2 is significant but against the sign
+    # Phi^-1(1-p): 2.5758, 1.2816, -2.1701, 3.2905, 2.0537; sum 7.0315 / sqrt(5)
+    assert obs["stouffer_z"] == pytest.approx(3.1446, abs=1e-3)
+    neg = joint.observed_statistics([-x for x in est], p_two, [1 - p for p in p_one], 0.05)
+    assert neg["dominant_sign"] == -1 and neg["n_significant"] == 3
+    assert neg["stouffer_z"] == pytest.approx(3.1446, abs=1e-3)
+
+
+def test_null_p_values_by_hand():
+    obs = {"dominant_sign": 1, "median_estimate": 0.8, "n_significant": 3, "stouffer_z": 3.14}
+    null = {"median_estimate": np.array([0.1, 0.9, -0.5, 0.8]), "n_significant": np.array([1, 3, 5, 2]),
+            "stouffer_z": np.array([1.0, 4.0, -1.0, 3.5])}
+    assert joint.null_p_values(obs, null) == {"p_median": 0.5, "p_n_significant": 0.5, "p_stouffer": 0.5}
+    obs_neg = {**obs, "dominant_sign": -1, "median_estimate": -0.4}
+    # extreme in the negative direction: -0.5 only
+    assert joint.null_p_values(obs_neg, null)["p_median"] == 0.25
+
+
+def test_null_statistics_by_hand():
+    delta = np.array([[3.0, -0.5, 0.1], [-2.5, 2.2, np.nan]])
+    se = np.ones_like(delta)
+    df = np.full_like(delta, 1e9)  # t with huge df: the normal distribution
+    out = joint.null_statistics(delta, se, df, sign=1, alpha=0.05)
+    np.testing.assert_allclose(out["median_estimate"], [0.1, -0.15])
+    np.testing.assert_array_equal(out["n_significant"], [1, 1])  # 3.0 | 2.2 (-2.5 is the wrong sign)
+    z0 = (3.0 - 0.5 + 0.1) / np.sqrt(3)
+    z1 = (-2.5 + 2.2) / np.sqrt(2)
+    np.testing.assert_allclose(out["stouffer_z"], [z0, z1], rtol=1e-6)
+    np.testing.assert_allclose(out["usable_share"], [1.0, 2 / 3])
+
+
+def test_null_curve_quantiles():
+    band = joint.null_curve(np.array([[3.0, 1.0, 2.0], [6.0, 5.0, 4.0]]), 3, quantiles=(0.5,))
+    np.testing.assert_allclose(band[:, 0], [2.5, 3.5, 4.5])
+
+
+def _variants():
+    """Two baselines: the same regressors, outcomes measured against another 2006 figure."""
+    pub = fx.variant_frame(n=60, seed=3)
+    lsp = pub.assign(baseline="lsp_preferred")
+    lsp["ni1_2006"] = pub["ni1_2006"] - np.random.default_rng(8).uniform(0, 2, len(pub))
+    lsp["point_change"] = lsp["ni1_2008"] - lsp["ni1_2006"]
+    lsp["pct_change"] = 100 * lsp["point_change"] / lsp["ni1_2006"]
+    return {"published": pub, "lsp_preferred": lsp}
+
+
+def _small_table(variant: pd.DataFrame, baseline: str = "published", treatment: str = "target_on") -> pd.DataFrame:
+    """Specification rows fitted with statsmodels, as the multiverse would write them."""
+    regs = list(TREATMENT_TERMS[treatment])
+    rows = []
+    controls = {"full": ["deprivation", "nrf_area"], "none": []}
+    for outcome in ("pct_change", "point_change"):
+        for ctl, terms in controls.items():
+            for sample in ("all", "no_london"):
+                for est in ("ols", "wls_population", "huber"):
+                    for se_type in ("HC1", "classical"):
+                        mask = np.ones(len(variant), bool) if sample == "all" else (variant["la_type"] != "London borough").to_numpy()
+                        mask = mask & np.isfinite(variant[regs].to_numpy(float)).all(axis=1)
+                        X = sm.add_constant(variant.loc[mask, [*regs, *terms]].to_numpy(float), prepend=False)
+                        y = variant.loc[mask, outcome].to_numpy(float)
+                        if est == "wls_population":
+                            mod = sm.WLS(y, X, weights=variant.loc[mask, "population"].to_numpy(float))
+                        else:
+                            mod = sm.OLS(y, X)  # huber rows: only their presence matters here
+                        res = mod.fit(cov_type="nonrobust" if se_type == "classical" else se_type, use_t=True)
+                        for j, term in enumerate(regs):
+                            b, s, dfr = res.params[j], res.bse[j], res.df_resid
+                            t = b / s
+                            rows.append({
+                                "spec_id": f"{baseline}{outcome}{ctl}{sample}{est}{se_type}", "scenario": "causal",
+                                "baseline": baseline, "outcome": outcome, "treatment": treatment,
+                                "term": term, "controls": ctl, "sample": sample, "estimator": est,
+                                "se_type": se_type, "control_terms": ";".join(terms), "estimate": b, "std_error": s,
+                                "p_two_tailed": 2 * stats.t.sf(abs(t), dfr), "p_one_tailed": stats.t.sf(t, dfr),
+                                "status": "ok",
+                            })
+    return pd.DataFrame(rows)
+
+
+def _brute_force(table, variants, draws, seed, alpha):
+    kept = table[table["estimator"] != "huber"].reset_index(drop=True)
+    rng = method_rng(spec_seed(seed, "joint_test;scenario=causal;treatment=target_on"), "joint_pairs")
+    n = len(variants["published"])
+    counts = joint.pair_counts(rng, n, draws)
+    sign = joint.dominant_sign(kept["estimate"])
+    med, nsig, z = [], [], []
+    for r in range(draws):
+        idx = np.repeat(np.arange(n), counts[r].astype(int))
+        deltas, p1s, sig = [], [], 0
+        for row in kept.itertuples():
+            variant = variants[row.baseline]
+            terms = [t for t in row.control_terms.split(";") if t]
+            keep = idx if row.sample == "all" else idx[(variant["la_type"].to_numpy()[idx] != "London borough")]
+            X = sm.add_constant(variant[["target_on", *terms]].to_numpy(float)[keep], prepend=False)
+            y = variant[row.outcome].to_numpy(float)[keep] - row.estimate * X[:, 0]  # effect removed
+            mod = sm.WLS(y, X, weights=variant["population"].to_numpy(float)[keep]) if row.estimator == "wls_population" else sm.OLS(y, X)
+            res = mod.fit(cov_type="nonrobust" if row.se_type == "classical" else row.se_type)
+            t = res.params[0] / res.bse[0]
+            deltas.append(res.params[0])
+            p1s.append(stats.t.sf(sign * t, res.df_resid))
+            sig += (2 * stats.t.sf(abs(t), res.df_resid) < alpha) and np.sign(res.params[0]) == sign
+        med.append(np.median(deltas))
+        nsig.append(sig)
+        z.append(stats.norm.isf(np.clip(p1s, 1e-15, 1 - 1e-15)).sum() / np.sqrt(len(p1s)))
+    obs = joint.observed_statistics(kept["estimate"], kept["p_two_tailed"], kept["p_one_tailed"], alpha)
+    return obs, np.array(med), np.array(nsig), np.array(z)
+
+
+def test_joint_test_matches_a_statsmodels_loop():
+    variants = _variants()
+    table = pd.concat([_small_table(v, b) for b, v in variants.items()], ignore_index=True)
+    draws, seed, alpha = 20, 11, 0.05
+    recs, curve = joint_study.joint_test_treatment(table, variants, draws=draws, seed=seed,
+                                                   alpha=alpha, curve_points=10)
+    assert len(recs) == 1
+    rec = recs[0]
+    obs, med, nsig, z = _brute_force(table, variants, draws, seed, alpha)
+    assert rec["n_specifications"] == 64 and rec["n_excluded_huber"] == 32
+    # the two baselines share every design (same regressors and rows): 2 controls x 2 samples x 2 estimators
+    designs, _ = joint_study.build_designs(table[table["estimator"] != "huber"], variants, "target_on")
+    assert len(designs) == 8 and all(d.Y.shape[1] == 4 for d in designs)
+    assert rec["median_estimate"] == pytest.approx(obs["median_estimate"], rel=1e-12)
+    assert rec["n_significant"] == obs["n_significant"]
+    assert rec["p_median"] == np.mean(obs["dominant_sign"] * med >= obs["dominant_sign"] * obs["median_estimate"])
+    assert rec["p_n_significant"] == np.mean(nsig >= obs["n_significant"])
+    assert rec["p_stouffer"] == np.mean(z >= obs["stouffer_z"])
+    assert rec["null_n_significant_q975"] == pytest.approx(np.quantile(nsig, 0.975))
+    assert rec["null_median_q975"] == pytest.approx(np.quantile(obs["dominant_sign"] * med, 0.975), rel=1e-9)
+    assert len(curve) == 10 and (np.diff(curve["observed"]) >= 0).all()
+    assert (curve["null_q025"] <= curve["null_q500"]).all() and (curve["null_q500"] <= curve["null_q975"]).all()
+
+
+def test_joint_test_refuses_a_design_that_does_not_reproduce_the_table():
+    variant = fx.variant_frame(n=60, seed=3)
+    table = _small_table(variant)
+    table.loc[3, "estimate"] += 0.01
+    with pytest.raises(ValueError, match=table.loc[3, "spec_id"]):
+        joint_study.joint_test_treatment(table, {"published": variant}, draws=5, seed=1, alpha=0.05)
+
+
+def test_joint_test_names_a_missing_variant():
+    variants = _variants()
+    table = _small_table(variants["lsp_preferred"], "lsp_preferred")
+    with pytest.raises(ValueError, match="lsp_preferred"):
+        joint_study.joint_test_treatment(table, {"published": variants["published"]}, draws=5, seed=1, alpha=0.05)
+
+
+def test_joint_draws_depend_on_seed_and_identity_only():
+    variant = fx.variant_frame(n=60, seed=3)
+    table = _small_table(variant)
+    a, _ = joint_study.joint_test_treatment(table, {"published": variant}, draws=20, seed=4, alpha=0.05)
+    b, _ = joint_study.joint_test_treatment(table.sample(frac=1, random_state=1), {"published": variant}, draws=20,
+                                            seed=4, alpha=0.05)
+    assert a == b
+
+
+def test_two_term_treatment_shares_refits_without_changing_either_curve():
+    variants = _variants()
+    table = pd.concat([_small_table(v, b, "target_on_and_stretch") for b, v in variants.items()], ignore_index=True)
+    both, curves = joint_study.joint_test_treatment(table, variants, draws=15, seed=2, alpha=0.05, curve_points=5)
+    assert [r["term"] for r in both] == ["target_on", "target_stretch"]
+    for rec in both:
+        alone, _ = joint_study.joint_test_treatment(table[table["term"] == rec["term"]], variants, draws=15, seed=2,
+                                                    alpha=0.05, curve_points=5)
+        assert alone == [rec]
+    assert set(curves["term"]) == {"target_on", "target_stretch"}

@@ -1,0 +1,189 @@
+"""The HTML report: built by Snakemake's reporting from the test configuration in a
+temporary copy of the repository, every figure and table registered with a caption,
+and -- in headless Chromium -- every figure actually rendered by the report's own
+viewer.  A screenshot of the report showing a specification curve is saved."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("workflow")]
+
+REPO = Path(__file__).resolve().parents[1]
+IGNORE = shutil.ignore_patterns(".venv", "results", ".snakemake", ".git", "__pycache__", ".pytest_cache", "*.egg-info")
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-dev-shm-usage", "--hide-scrollbars",
+]
+MY_FIGURES = re.compile(r"results/figures/(curve|pvalues|joint|influence|variance|nulls|table2)_.*\.png$")
+
+# Appended to a copy of the report: shows every image and HTML result through the report
+# app's own content view (app.setView, as its buttons do), records whether the <img>
+# decoded, then leaves a specification curve on screen for the screenshot.
+HARNESS = """
+<script>
+function liveApp() {
+  // The mounted App component, found through React's root fiber (the report keeps no
+  // handle that is guaranteed to be the mounted instance).
+  const root = document.querySelector('#app');
+  const key = Object.keys(root).find(k => k.startsWith('__reactContainer'));
+  const host = key && root[key];
+  const stack = host && host.stateNode && host.stateNode.current ? [host.stateNode.current] : [];
+  while (stack.length) {
+    const f = stack.pop();
+    if (f.stateNode && f.stateNode.setView && f.stateNode.showCategory) return f.stateNode;
+    if (f.child) stack.push(f.child);
+    if (f.sibling) stack.push(f.sibling);
+  }
+  return null;
+}
+window.addEventListener('load', async () => {
+  const sleep = ms => new Promise(r => setTimeout(r, ms));
+  const out = [];
+  let app = null;
+  for (let i = 0; i < 600 && !(app = liveApp()); i++) await sleep(50);
+  if (!app) { out.push({path: '(report app)', kind: 'app', ok: false, width: 0, height: 0}); }
+  for (const [path, r] of (app ? Object.entries(results) : [])) {
+    if (r.mime_type && r.mime_type.startsWith('image/')) {
+      app.setView({content: 'img', contentPath: r.data_uri});
+      let img = null;
+      for (let i = 0; i < 200; i++) {
+        await sleep(50);
+        img = Array.from(document.querySelectorAll('#app img')).find(x => x.getAttribute('src') === r.data_uri);
+        if (img && img.complete && img.naturalWidth > 0) break;
+      }
+      out.push({path: path, kind: 'img', ok: !!(img && img.complete && img.naturalWidth > 0),
+                width: img ? img.naturalWidth : 0, height: img ? img.naturalHeight : 0});
+    } else if (r.mime_type === 'text/html') {
+      app.setView({content: 'html', contentPath: r.data_uri});
+      await sleep(200);
+      const frame = Array.from(document.querySelectorAll('#app iframe')).find(x => x.getAttribute('src') === r.data_uri);
+      const text = atob(r.data_uri.split('base64,')[1]);
+      out.push({path: path, kind: 'html', ok: !!frame && text.includes('<table'), width: 0, height: 0});
+    }
+  }
+  const pre = document.createElement('pre');
+  pre.id = 'figure-check';
+  pre.textContent = JSON.stringify(out);
+  document.body.appendChild(pre);
+  const show = new URLSearchParams(location.search).get('show');
+  if (show && results[show]) {
+    app.showCategory('2 Specification curves');
+    await sleep(100);
+    app.setView({content: 'img', contentPath: results[show].data_uri});
+  }
+});
+</script>
+"""
+
+
+def _run(cmd, cwd, env, timeout):
+    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    if proc.returncode != 0:
+        raise AssertionError(f"{' '.join(map(str, cmd))} failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
+    return proc
+
+
+@pytest.fixture(scope="module")
+def built_report(tmp_path_factory):
+    """Run the test configuration and build results/report.html in a temporary copy."""
+    work = tmp_path_factory.mktemp("report") / "repo"
+    shutil.copytree(REPO, work, ignore=IGNORE, symlinks=True)
+    env = dict(os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env.setdefault("OPENBLAS_NUM_THREADS", "1")
+    snake = [sys.executable, "-m", "snakemake", "--configfile", "config/test.yaml"]
+    _run([*snake, "--cores", "2"], work, env, timeout=1800)
+    _run([*snake, "--cores", "1", "--report", "results/report.html"], work, env, timeout=600)
+    return work
+
+
+def _results(report: Path) -> dict:
+    text = report.read_text(encoding="utf-8")
+    m = re.search(r'<script id="results">\s*var results = (\{.*?\});?\s*</script>', text, re.S)
+    assert m, "report has no embedded results table"
+    return json.loads(m.group(1))
+
+
+def test_report_registers_every_figure_with_a_caption(built_report):
+    report = built_report / "results" / "report.html"
+    assert report.stat().st_size > 0
+    assert "Read this first" in report.read_text(encoding="utf-8"), "workflow description missing"
+    results = _results(report)
+    produced = {
+        str(p.relative_to(built_report)) for p in (built_report / "results" / "figures").glob("*.png")
+        if MY_FIGURES.search(str(p.relative_to(built_report)))
+    }
+    assert produced, "the workflow produced none of the figures"
+    assert produced <= set(results), f"figures missing from the report: {sorted(produced - set(results))}"
+    for table in ("results/report/joint_tests.html", "results/report/table2.html",
+                  "results/report/model_uncertainty.html", "results/multiverse/joint_tests.csv"):
+        assert table in results, f"{table} not registered in the report"
+    for path, r in results.items():
+        if MY_FIGURES.search(path) or path.startswith("results/report/"):
+            cap = r.get("caption") or ""
+            assert len(cap) > 200, f"{path}: caption missing or too short"
+            assert "{{" not in cap, f"{path}: caption template not rendered"
+    # Every embedded PNG decodes to a >= 200 dpi raster of sensible size.
+    for path in produced:
+        raw = base64.b64decode(results[path]["data_uri"].split("base64,", 1)[1])
+        assert raw[:8] == b"\x89PNG\r\n\x1a\n", path
+        assert int.from_bytes(raw[16:20], "big") >= 1500, f"{path}: narrower than 1500 px"
+
+
+def _chromium() -> str:
+    for name in ("chromium", "chromium-browser"):
+        if shutil.which(name):
+            return shutil.which(name)
+    script = REPO / ".ci" / "install-chromium.sh"
+    proc = subprocess.run(["bash", str(script)], capture_output=True, text=True, timeout=900)
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not found:
+        pytest.skip(f"Chromium unavailable and could not be installed (needs root and apt): {proc.stderr.strip()[-300:]}")
+    return found
+
+
+def test_every_figure_renders_in_headless_chromium(built_report, tmp_path):
+    chromium = _chromium()
+    report = built_report / "results" / "report.html"
+    results = _results(report)
+    harness = built_report / "results" / "report_check.html"
+    # The report's scripts contain "</body>" in strings: inject before the last one.
+    head, tag, tail = report.read_text(encoding="utf-8").rpartition("</body>")
+    harness.write_text(head + HARNESS + tag + tail, encoding="utf-8")
+    show = sorted(p for p in results if p.startswith("results/figures/curve_"))[0]
+    url = harness.as_uri() + "?show=" + show
+    base = [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=600000"]
+    dom = subprocess.run([*base, "--dump-dom", url], capture_output=True, text=True, timeout=600)
+    m = re.search(r'<pre id="figure-check">(.*?)</pre>', dom.stdout, re.S)
+    assert m, f"the report did not finish the figure check; chromium said:\n{dom.stderr[-2000:]}"
+    checks = json.loads(m.group(1).replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">"))
+    by_path = {c["path"]: c for c in checks}
+    images = [p for p, r in results.items() if r.get("mime_type", "").startswith("image/")]
+    assert images and set(images) <= set(by_path)
+    failed = [c for c in checks if not c["ok"]]
+    assert not failed, f"not rendered in the report: {failed}"
+    for p in images:
+        assert by_path[p]["width"] >= 1000 and by_path[p]["height"] >= 500, by_path[p]
+
+    shot_dir = Path(os.environ.get("SPECVERSE_SCREENSHOT_DIR", built_report / "results"))
+    shot_dir.mkdir(parents=True, exist_ok=True)
+    shot = shot_dir / "report_screenshot.png"
+    subprocess.run([*base, "--window-size=1600,1100", f"--screenshot={shot}", url],
+                   capture_output=True, text=True, timeout=600)
+    assert shot.exists() and shot.stat().st_size > 10_000, "no screenshot written"
+    import matplotlib.image as mpimg
+
+    pixels = mpimg.imread(shot)
+    assert pixels.std() > 0.05, "the screenshot is blank"
+    print(f"report screenshot: {shot}")
