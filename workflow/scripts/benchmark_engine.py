@@ -6,7 +6,12 @@ thread for every contender.  Each timing is the median of repeated runs.  Slow
 peers are timed on fewer draws / specs and scaled linearly; the output says so.
 
 W1  1,024 specifications (treatment + 1 fixed control + every subset of 10
-    controls), HC1: fit_specs vs a statsmodels loop vs specification-curve
+    controls), HC1: fit_specs vs a statsmodels loop vs specification-curve.
+    Both sides compute the same quantities (estimate, HC1 SE, t, p, CI, n,
+    R^2: see W1_QUANTITIES); the robust F and a bse-only loop are reported
+    separately, for information.  specification-curve has no HC option, so
+    its target row compares ours with classical SEs; ours with HC1 is timed
+    in the same rounds and printed beside it
 W2  9,999 permutations: resample(permutation="treatment") vs pyfixest ritest
     vs a statsmodels loop (Freedman-Lane timed too)
 W3  9,999 wild bootstrap draws: resample(methods="wild") vs wildboottest
@@ -85,6 +90,23 @@ def paired(ours_fn, peer_fn, rounds, scale=1.0, inner=5):
     return statistics.median(t_ours), statistics.median(t_peer), statistics.median(ratios)
 
 
+def paired_many(ours_fns, peer_fn, rounds, scale=1.0, inner=5):
+    """As :func:`paired` for several of our variants timed before the same peer
+    run.  Returns (peer median, {name: (ours median, median per-round ratio)})."""
+    for fn in ours_fns.values():
+        fn()
+    t_ours = {k: [] for k in ours_fns}
+    t_peer = []
+    for _ in range(rounds):
+        for k, fn in ours_fns.items():
+            t_ours[k].append(timed(fn, inner))
+        t_peer.append(timed(peer_fn, 1) * scale)
+    return statistics.median(t_peer), {
+        k: (statistics.median(v), statistics.median([p / a for p, a in zip(t_peer, v)]))
+        for k, v in t_ours.items()
+    }
+
+
 def peak_gflops():
     a = np.random.default_rng(0).standard_normal((1500, 1500))
     a @ a
@@ -101,21 +123,55 @@ def version(pkg):
 # ------------------------------------------------------------------ W1
 
 
+#: What each W1 contender computes per specification (printed with the table).
+W1_QUANTITIES = {
+    "ours": "fit_specs(f_statistic=False): treatment estimate, HC1 SE, t, df, two- and one-tailed p, "
+            "95% CI, n, k, R^2, adjusted R^2, status (rank / degeneracy checks)",
+    "ours_classical": "fit_specs(se_types=('classical',), f_statistic=False): the quantities of [a] with "
+                      "classical SEs, what specification-curve computes",
+    "ours_with_f": "fit_specs() default: the above plus the HC1 Wald F of all slopes "
+                   "(from each spec's centred HC1 meat)",
+    "statsmodels_loop": "OLS(...).fit(cov_type='HC1') per spec, reading the treatment's params, bse, "
+                        "tvalues, pvalues, conf_int(0.05) and nobs, rsquared, rsquared_adj, df_resid",
+    "statsmodels_loop_with_f": "the same loop also reading fvalue (HC1 Wald F)",
+    "statsmodels_loop_bse_only": "the same loop reading only bse (the sandwich; p, CI and R^2 never formed)",
+    "specification_curve": "SpecificationCurve(...).fit(): statsmodels OLS per spec with classical SEs "
+                           "(no HC1), coefficient, SE, p, CI; rebuilds its design per spec",
+}
+
+
 def w1(y, Z, names, quick):
     varied = list(range(2, 12))  # c1..c10; c0 (column 1) always in
     specs = [RegSpec((0,), (1,) + c) for r in range(11) for c in itertools.combinations(varied, r)]
     assert len(specs) == 1024
     X_all = np.column_stack([Z, np.ones(N)])
-    def ours_fn():
+
+    def ours_fn():  # the quantities the statsmodels loop reads (see W1_QUANTITIES)
+        fit_specs(y, Z, specs, se_types=("HC1",), f_statistic=False)
+
+    def ours_with_f():
         fit_specs(y, Z, specs, se_types=("HC1",))
 
-    def sm_loop(sub):
+    def sm_loop(sub, read):
         for s in sub:
             cols = list(s.terms + s.controls) + [12]
-            sm.OLS(y, X_all[:, cols]).fit(cov_type="HC1").bse[0]
+            read(sm.OLS(y, X_all[:, cols]).fit(cov_type="HC1"))
+
+    def same(r):
+        return (r.params[0], r.bse[0], r.tvalues[0], r.pvalues[0], r.conf_int(0.05)[0],
+                r.nobs, r.rsquared, r.rsquared_adj, r.df_resid)
+
+    def same_f(r):
+        return same(r), r.fvalue
+
+    def bse_only(r):
+        return r.bse[0]
 
     n_sm = 256 if quick else 1024
-    ours, t_sm, r_sm = paired(ours_fn, lambda: sm_loop(specs[:: 1024 // n_sm]), 3, 1024 / n_sm)
+    sub = specs[:: 1024 // n_sm]
+    ours, t_sm, r_sm = paired(ours_fn, lambda: sm_loop(sub, same), 3, 1024 / n_sm)
+    ours_f, t_sm_f, r_sm_f = paired(ours_with_f, lambda: sm_loop(sub, same_f), 3, 1024 / n_sm)
+    _, t_sm_b, r_sm_b = paired(ours_fn, lambda: sm_loop(sub, bse_only), 3, 1024 / n_sm)
 
     from specification_curve import SpecificationCurve
 
@@ -129,22 +185,42 @@ def w1(y, Z, names, quick):
                                     controls=[f"c{i}" for i in range(1, 1 + n_ctrl)], always_include=["c0"])
             sc.fit()
 
-    ours_sc, t_sc, r_sc = paired(ours_fn, speccurve, 1 if not quick else 2, 1024 / 2**n_ctrl)
-    # flop model of the batched fit: Gram 2nk^2, X'y 2nk, solve k^3, HC1 meat 2nk^2
-    ks = np.array([len(s.controls) + 2 for s in specs])
-    flops = float(np.sum(4 * N * ks**2 + 2 * N * ks + ks**3))
+    def ours_classical():  # what specification-curve computes: classical SEs
+        fit_specs(y, Z, specs, se_types=("classical",), f_statistic=False)
+
+    # three rounds: a single round on a shared machine is one sample of its load
+    t_sc, sc_res = paired_many({"classical": ours_classical, "HC1": ours_fn}, speccurve, 3,
+                               1024 / 2**n_ctrl)
+    (ours_sc, r_sc), (_, r_sc_hc1) = sc_res["classical"], sc_res["HC1"]
+    # flop model of the lean batched fit (per spec, k columns, K = k - 2 after the
+    # constant and the shared control are partialled out): Gram gather + bordered
+    # Cholesky (K+1)^3/3, back substitution 2 K^2, residuals and the treatment's
+    # observation weights 2 * 2 n (K + 2), HC1 meat 3n
+    ks = np.array([len(s.controls) + 2 for s in specs]) - 2
+    flops = float(np.sum((ks + 1) ** 3 / 3 + 2 * ks**2 + 4 * N * (ks + 2) + 3 * N))
+    scaled = f"timed on {n_sm} specs, scaled to 1024" if n_sm < 1024 else "all 1024 specs"
     return {
         "specs": 1024,
+        "quantities": W1_QUANTITIES,
         "ours_s": ours,
+        "ours_with_f_s": ours_f,
         "statsmodels_loop_s": t_sm,
-        "statsmodels_loop_note": f"timed on {n_sm} specs, scaled to 1024" if n_sm < 1024 else "all 1024 specs",
+        "statsmodels_loop_with_f_s": t_sm_f,
+        "statsmodels_loop_bse_only_s": t_sm_b,
+        "statsmodels_loop_note": f"statsmodels loops: {scaled}",
         "specification_curve_s": t_sc,
         "specification_curve_note": (
             (f"timed on 2^{n_ctrl} = {2**n_ctrl} specs, scaled to 1024; " if n_ctrl < 10 else "all 1024 specs; ")
-            + "it fits statsmodels OLS with classical SEs (no HC1) and rebuilds dummies per spec"
+            + "it fits statsmodels OLS with classical SEs (it has no HC option) and rebuilds its design "
+              "per spec; target ratio against ours with classical SEs (same quantities), ours with HC1 "
+              "timed in the same rounds"
         ),
         "ratio_statsmodels": r_sm,
+        "ratio_statsmodels_with_f": r_sm_f,
+        "ratio_statsmodels_bse_only": r_sm_b,
+        "ours_classical_s": ours_sc,
         "ratio_specification_curve": r_sc,
+        "ratio_specification_curve_ours_hc1": r_sc_hc1,
         "ours_gflops": flops / ours / 1e9,
     }
 
@@ -324,10 +400,16 @@ def table(out):
     w, r = out["workloads"], out["ratios"]
     w1, w2, w3, w4 = w["W1"], w["W2"], w["W3"], w["W4"]
     rows = [  # (workload, ours, our s, peer, peer s, ratio, target key)
-        ("W1 1,024 specs HC1", "fit_specs", w1["ours_s"], "statsmodels loop", w1["statsmodels_loop_s"],
+        ("W1 1,024 specs HC1", "fit_specs [a]", w1["ours_s"], "statsmodels loop [b]", w1["statsmodels_loop_s"],
          r["W1_statsmodels"], "W1_statsmodels"),
-        ("", "", None, "specification-curve", w1["specification_curve_s"], r["W1_specification_curve"],
-         "W1_specification_curve"),
+        ("W1 same, classical SE", "fit_specs [g]", w1["ours_classical_s"], "specification-curve [f]",
+         w1["specification_curve_s"], r["W1_specification_curve"], "W1_specification_curve"),
+        ("", "fit_specs HC1 [a]", None, "specification-curve [f]", w1["specification_curve_s"],
+         w1["ratio_specification_curve_ours_hc1"], None),
+        ("", "", None, "sm loop, bse only [e]", w1["statsmodels_loop_bse_only_s"],
+         w1["ratio_statsmodels_bse_only"], None),
+        ("W1 + robust F", "fit_specs [c]", w1["ours_with_f_s"], "sm loop + fvalue [d]",
+         w1["statsmodels_loop_with_f_s"], w1["ratio_statsmodels_with_f"], None),
         ("W2 9,999 permutations", "resample(treatment)", w2["ours_treatment_s"], "ritest (c, numba)",
          w2["ritest_c_s"], r["W2_ritest"], "W2_ritest"),
         ("", "", None, "ritest (t)", w2["ritest_t_s"], w2["ratio_ritest_t"], None),
@@ -359,6 +441,12 @@ def table(out):
                  "(flop models in the script; small-k products are memory-bound)")
     lines.append(f"wildboottest t / statsmodels HC1 t = {w3['wildboottest_t_over_statsmodels_hc1_t']:.6f} "
                  f"(sqrt(N/(N-1)) = {w3['sqrt_N_over_N_minus_1']:.6f})")
+    q = w1["quantities"]
+    lines += ["W1: what each side computes per specification:"] + [
+        f"  [{tag}] {q[key]}"
+        for tag, key in zip("abcdefg", ("ours", "statsmodels_loop", "ours_with_f", "statsmodels_loop_with_f",
+                                        "statsmodels_loop_bse_only", "specification_curve", "ours_classical"))
+    ]
     notes = [v for wl in w.values() for k2, v in wl.items() if k2.endswith("_note")]
     lines += ["notes:"] + [f"  - {n}" for n in notes]
     return "\n".join(lines)

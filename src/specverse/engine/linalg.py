@@ -61,14 +61,20 @@ def scaled_gram(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.swapaxes(Xs, -1, -2) @ Xs, norms
 
 
-def chol_factor(G_unit: np.ndarray, rtol: float = RANK_RTOL) -> tuple[np.ndarray, np.ndarray]:
+def chol_factor(
+    G_unit: np.ndarray, rtol: float = RANK_RTOL, pivot_scale: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Rank check and Cholesky factor of unit-diagonal Gram matrices, batched.
 
     The squared Cholesky pivots of a unit-diagonal Gram matrix are
     ``1 - R^2`` of each column on the columns before it, so a pivot below
     ``rtol`` (or a failed factorisation) means a column is (numerically) a
-    linear combination of others.  Returns ``(L, ok)``; ``L`` is the identity
-    where ``ok`` is False, so downstream batched kernels stay finite.
+    linear combination of others.  ``pivot_scale`` ``(..., k)`` multiplies the
+    squared pivots before the test: a caller that centred its columns (the
+    constant partialled out) passes ``||x_centred||^2 / ||x||^2`` so the test
+    is the same ``1 - R^2`` as on the uncentred design.  Returns ``(L, ok)``;
+    ``L`` is the identity where ``ok`` is False, so downstream batched kernels
+    stay finite.
     """
     G = np.asarray(G_unit, dtype=float)
     eye = np.eye(G.shape[-1])
@@ -84,16 +90,19 @@ def chol_factor(G_unit: np.ndarray, rtol: float = RANK_RTOL) -> tuple[np.ndarray
         L = np.linalg.cholesky(np.where(good[..., None, None], G, eye))
         finite = finite & good
     piv = np.diagonal(L, axis1=-2, axis2=-1)
-    ok = finite & (piv * piv > rtol).all(axis=-1)
+    piv2 = piv * piv if pivot_scale is None else piv * piv * pivot_scale
+    ok = finite & (piv2 > rtol).all(axis=-1)
     if not ok.all():
         L = np.where(ok[..., None, None], L, eye)
     return L, ok
 
 
-def chol_inverse(G_unit: np.ndarray, rtol: float = RANK_RTOL) -> tuple[np.ndarray, np.ndarray]:
+def chol_inverse(
+    G_unit: np.ndarray, rtol: float = RANK_RTOL, pivot_scale: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Rank check (see :func:`chol_factor`) and inverse of unit-diagonal Gram
     matrices, batched.  Returns ``(G_inv, ok)``; ``G_inv`` is NaN where not ok."""
-    L, ok = chol_factor(G_unit, rtol)
+    L, ok = chol_factor(G_unit, rtol, pivot_scale)
     Linv = tril_inverse(L)
     Ginv = np.swapaxes(Linv, -1, -2) @ Linv
     if not ok.all():
