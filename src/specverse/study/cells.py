@@ -1,0 +1,61 @@
+"""Where the multiverse meets Snakemake: the fan-out cells' paths, wildcards and inputs.
+
+Pure Python (imported when the Snakefile is parsed). The rules in
+workflow/rules/multiverse.smk use an instance's attributes and bound methods, so the
+rule file holds no function definitions of its own.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Mapping
+
+from .specs import Multiverse, cell_label
+
+VARIANT = "results/variants/{scenario}/{baseline}.parquet"
+CELLS_DIR = "results/multiverse/cells"
+
+
+class CellLayout:
+    """Paths and wildcard helpers for one validated multiverse."""
+
+    def __init__(self, universe: Multiverse):
+        self.universe = universe
+        label = cell_label({d: "{" + d + "}" for d in universe.fan_out}, universe.fan_out)
+        self.variant = VARIANT
+        self.variant_log = "results/logs/multiverse/make_variant/{scenario}/{baseline}.log"
+        self.variant_benchmark = "results/benchmarks/multiverse/make_variant/{scenario}/{baseline}.tsv"
+        self.cell = f"{CELLS_DIR}/{label}.parquet"
+        self.cell_log = f"results/logs/multiverse/estimate_cell/{label}.log"
+        self.cell_benchmark = f"results/benchmarks/multiverse/estimate_cell/{label}.tsv"
+
+    @staticmethod
+    def variant_path(scenario: str, baseline: str) -> str:
+        return VARIANT.format(scenario=scenario, baseline=baseline)
+
+    def constraints(self, dims) -> dict[str, str]:
+        """Wildcard constraints from the configured options: exact alternations."""
+        return {d: "|".join(re.escape(v) for v in self.universe.options[d]) for d in dims}
+
+    @property
+    def variant_constraints(self) -> dict[str, str]:
+        return self.constraints(("scenario", "baseline"))
+
+    @property
+    def cell_constraints(self) -> dict[str, str]:
+        return self.constraints(self.universe.fan_out)
+
+    def cell_of(self, wildcards: Mapping[str, str]) -> dict[str, str]:
+        """The cell (fanned-out dimension -> option) a job's wildcards name."""
+        return {d: str(wildcards[d]) for d in self.universe.fan_out}
+
+    def cell_variants(self, wildcards: Mapping[str, str]) -> list[str]:
+        """The data variants a cell reads: its scenario(s) x baseline(s)."""
+        cell = self.cell_of(wildcards)
+        scenarios = [cell["scenario"]] if "scenario" in cell else self.universe.options["scenario"]
+        baselines = [cell["baseline"]] if "baseline" in cell else self.universe.options["baseline"]
+        return [self.variant_path(s, b) for s in scenarios for b in baselines]
+
+    def cell_files(self) -> list[str]:
+        """Every cell's output, in canonical order (the aggregation's input)."""
+        return [f"{CELLS_DIR}/{cell_label(c, self.universe.fan_out)}.parquet" for c in self.universe.cells()]

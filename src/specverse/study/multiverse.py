@@ -1,0 +1,488 @@
+"""Evaluate a fan-out cell of the multiverse and aggregate cells into one table.
+
+A cell's specifications are grouped into engine calls that share the outcome vector, the
+weights and the estimator (same data variant, outcome, estimator); the engine further
+batches by row set. Each call fits every SE type at once, and resampling runs once per
+model (a specification minus its se_type), its results shared by that model's SE rows.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .specs import (
+    DIMENSIONS,
+    ESTIMATOR_ENGINE,
+    ESTIMATOR_WEIGHTS,
+    OUTCOME_COLUMN,
+    OUTCOME_EXTRA_TERMS,
+    REGRESSOR_COLUMNS,
+    Exclusion,
+    Multiverse,
+    Spec,
+    control_terms,
+    dropped_term,
+)
+from .variants import sample_rows
+
+TABLE_COLUMNS = (
+    "spec_id",
+    *DIMENSIONS[:4],
+    "term",
+    *DIMENSIONS[4:],
+    "control_terms",
+    "estimate",
+    "std_error",
+    "t",
+    "df",
+    "p_two_tailed",
+    "p_one_tailed",
+    "ci_low",
+    "ci_high",
+    "n",
+    "r_squared",
+    "status",
+    "p_wild",
+    "ci_wild_low",
+    "ci_wild_high",
+    "p_pairs",
+    "ci_pairs_low",
+    "ci_pairs_high",
+    "p_perm",
+    "resample_status",
+)
+FIT_COLUMNS = ("estimate", "std_error", "t", "df", "p_two_tailed", "p_one_tailed", "ci_low", "ci_high", "n", "r_squared")
+RESAMPLE_COLUMNS = ("p_wild", "ci_wild_low", "ci_wild_high", "p_pairs", "ci_pairs_low", "ci_pairs_high", "p_perm")
+COLUMN_INDEX = {name: i for i, name in enumerate(REGRESSOR_COLUMNS)}
+
+
+class _Model:
+    """A specification without its se_type, resolved against its data variant."""
+
+    __slots__ = ("spec", "se_specs", "controls", "mask", "excluded", "no_resampling")
+
+    def __init__(self, spec: Spec):
+        self.spec = spec
+        self.se_specs: list[Spec] = []
+        self.controls: tuple[str, ...] = ()
+        self.mask: np.ndarray | None = None
+        self.excluded: dict[str, Exclusion] = {}  # se_type -> the exclusion that applies
+        self.no_resampling: Exclusion | None = None
+
+
+def evaluate_cell(
+    variants: Mapping[tuple[str, str], pd.DataFrame],
+    universe: Multiverse,
+    cell: Mapping[str, str] | None,
+    *,
+    seed: int,
+    inference: Mapping,
+) -> pd.DataFrame:
+    """Every specification x reported term of one cell, as rows of the specification table.
+
+    variants maps (scenario, baseline) to the variant table (see variants.build_variant).
+    inference: methods, draws, wild_weights, permutation, alpha, se_type (studentization
+    of the resampled statistics).
+    """
+    from threadpoolctl import threadpool_limits
+
+    data = _Variants(variants)
+    models = _resolve_models(data, universe, universe.specs(cell))
+    with threadpool_limits(limits=1):
+        fits, draws = _estimate(data, models, universe, seed=seed, inference=inference)
+    return _assemble(models, fits, draws, methods=tuple(inference.get("methods", ())))
+
+
+class _Variants:
+    """Column arrays and sample masks of the data variants, computed once per job."""
+
+    def __init__(self, variants: Mapping[tuple[str, str], pd.DataFrame]):
+        self.frames = variants
+        self._cols: dict[tuple, np.ndarray] = {}
+        self._rows: dict[tuple, np.ndarray] = {}
+        self._varying: dict[tuple, bool] = {}
+
+    def frame(self, spec: Spec) -> pd.DataFrame:
+        try:
+            return self.frames[(spec.scenario, spec.baseline)]
+        except KeyError:
+            raise KeyError(f"no data variant for scenario={spec.scenario}, baseline={spec.baseline}; have {sorted(self.frames)}") from None
+
+    def col(self, spec: Spec, name: str) -> np.ndarray:
+        key = (spec.scenario, spec.baseline, name)
+        if key not in self._cols:
+            df = self.frame(spec)
+            self._cols[key] = df[name].to_numpy(dtype=float) if name in df.columns else np.full(len(df), np.nan)
+        return self._cols[key]
+
+    def rows(self, spec: Spec) -> np.ndarray:
+        key = (spec.scenario, spec.baseline, spec.sample, spec.treatment)
+        if key not in self._rows:
+            self._rows[key] = sample_rows(self.frame(spec), spec.sample, spec.treatment)
+        return self._rows[key]
+
+    def varies(self, spec: Spec, term: str, mask: np.ndarray) -> bool:
+        # A regressor constant over the rows is collinear with the intercept.
+        key = (spec.scenario, spec.baseline, term, mask.tobytes())
+        if key not in self._varying:
+            values = self.col(spec, term)[mask]
+            values = values[np.isfinite(values)]
+            self._varying[key] = bool(values.size and np.ptp(values) > 0)
+        return self._varying[key]
+
+
+def _resolve_models(data: _Variants, universe: Multiverse, specs: Sequence[Spec]) -> list[_Model]:
+    by_model: dict[Spec, _Model] = {}
+    conditions: dict[tuple, bool] = {}
+    for spec in specs:
+        key = spec.model()
+        model = by_model.get(key)
+        if model is None:
+            model = by_model[key] = _Model(key)
+            _resolve_rows(model, data)
+            model.no_resampling = universe.resampling_exclusion(key)
+        model.se_specs.append(spec)
+        rule = universe.static_exclusion(spec)
+        if rule is None:
+            for candidate in universe.data_exclusions(spec):
+                ck = (key, candidate.if_data)
+                if ck not in conditions:
+                    conditions[ck] = _data_condition(candidate.if_data, model, data)
+                if conditions[ck]:
+                    rule = candidate
+                    break
+        if rule is not None:
+            model.excluded[spec.se_type] = rule
+    return list(by_model.values())
+
+
+def _resolve_rows(model: _Model, data: _Variants) -> None:
+    """Sample mask (complete cases included) and the controls that vary within it."""
+    spec = model.spec
+    intended = control_terms(spec.controls) + OUTCOME_EXTRA_TERMS.get(spec.outcome, ())
+    complete = data.rows(spec).copy()
+    for name in (OUTCOME_COLUMN[spec.outcome], *spec.treatment_terms, *intended):
+        complete &= np.isfinite(data.col(spec, name))
+    weight_col = ESTIMATOR_WEIGHTS.get(spec.estimator)
+    if weight_col is not None:
+        w = data.col(spec, weight_col)
+        complete &= np.isfinite(w) & (w > 0)
+    model.mask = complete
+    # A control constant in the sample is collinear with the intercept: leave it out, and
+    # say so through control_terms (e.g. london_borough in no_london).
+    model.controls = tuple(t for t in intended if data.varies(spec, t, complete))
+
+
+def _data_condition(condition: str, model: _Model, data: _Variants) -> bool:
+    spec = model.spec
+    rows = data.rows(spec)
+    if condition == "no_laa_rows":
+        laa = rows & (data.col(spec, "target_on") == 1) & np.isfinite(data.col(spec, "target_stretch"))
+        return not laa.any()
+    if condition == "no_population":
+        pop = data.col(spec, "population")[rows]
+        return not (np.isfinite(pop) & (pop > 0)).any()
+    if condition == "dropped_term_constant":
+        term = dropped_term(spec.controls)
+        return term is not None and not data.varies(spec, term, model.mask)
+    raise ValueError(f"unknown data condition {condition!r}")
+
+
+BATCH_KEY = ("scenario", "baseline", "outcome", "estimator", "treatment", "sample")
+
+
+def _estimate(data: _Variants, models: list[_Model], universe: Multiverse, *, seed: int, inference: Mapping):
+    """Fit and resample the cell's models, batch by batch.
+
+    A batch shares the outcome vector, weights and estimator (BATCH_KEY fixes them, plus
+    treatment and sample) and always holds every configured controls option in canonical
+    order, with every configured SE type: batched linear algebra may round differently
+    with the batch's composition, so a model's numbers must never depend on which cell
+    (fan-out) it was computed in. When `controls` is fanned out, a job therefore fits its
+    batch-mates too (cheap) and keeps only its own rows. Resampling, the expensive part,
+    runs once per model of the cell; the engine draws each specification on its own.
+    """
+    from specverse.engine import RegSpec, fit_specs
+    from specverse.engine.seeds import spec_seed
+
+    methods = tuple(inference.get("methods", ()))
+    alpha = float(inference.get("alpha", 0.05))
+    se_types = universe.options["se_type"]
+    by_key: dict[Spec, int] = {m.spec: i for i, m in enumerate(models)}
+    batches: dict[tuple, list[int]] = {}
+    for i, model in enumerate(models):
+        batches.setdefault(tuple(getattr(model.spec, d) for d in BATCH_KEY), []).append(i)
+
+    fit_parts, draw_parts = [], []
+    for key, idx in batches.items():
+        outcome, estimator = key[2], key[3]
+        df = data.frame(models[idx[0]].spec)
+        y = df[OUTCOME_COLUMN[outcome]].to_numpy(dtype=float)
+        regressors = df[list(REGRESSOR_COLUMNS)].to_numpy(dtype=float)
+        weights = None
+        if estimator in ESTIMATOR_WEIGHTS:
+            weights = data.col(models[idx[0]].spec, ESTIMATOR_WEIGHTS[estimator])
+        # The canonical batch: this batch's model for every configured controls option.
+        template = models[idx[0]].spec
+        canonical = []
+        for option in universe.options["controls"]:
+            spec = replace(template, controls=option)
+            if spec in by_key:
+                canonical.append(models[by_key[spec]])
+            else:
+                extra = _Model(spec)
+                _resolve_rows(extra, data)
+                canonical.append(extra)
+        reg_specs = [_reg_spec(RegSpec, m) for m in canonical]
+        fit = fit_specs(
+            y,
+            regressors,
+            reg_specs,
+            weights=weights,
+            estimator=ESTIMATOR_ENGINE[estimator],
+            se_types=se_types,
+            alpha=alpha,
+        )
+        position = {id(m): j for j, m in enumerate(canonical)}
+        mine = np.full(len(canonical), -1)
+        for i in idx:
+            mine[position[id(models[i])]] = i
+        fit["model"] = mine[fit["spec"].to_numpy()]
+        fit_parts.append(fit[fit["model"] >= 0])
+        if not methods:
+            continue
+        fitted_ok = set(fit.loc[(fit["status"] == "ok") & (fit["model"] >= 0), "model"].unique())
+        live = [i for i in sorted(idx, key=lambda i: position[id(models[i])]) if i in fitted_ok and models[i].no_resampling is None and len(models[i].excluded) < len(models[i].se_specs)]
+        if not live:
+            continue
+        seeds = [spec_seed(seed, models[i].spec.model_identity()) for i in live]
+        res = _resample(y, regressors, [reg_specs[position[id(models[i])]] for i in live], seeds, weights, estimator, methods, inference, alpha)
+        res["model"] = np.asarray(live)[res["spec"].to_numpy()]
+        draw_parts.append(res)
+    fits = pd.concat(fit_parts, ignore_index=True) if fit_parts else None
+    draws = pd.concat(draw_parts, ignore_index=True) if draw_parts else None
+    return fits, draws
+
+
+def _reg_spec(RegSpec, model: _Model):
+    return RegSpec(
+        terms=tuple(COLUMN_INDEX[t] for t in model.spec.treatment_terms),
+        controls=tuple(COLUMN_INDEX[c] for c in model.controls),
+        mask=model.mask,
+    )
+
+
+def _resample(y, regressors, reg_specs, seeds, weights, estimator, methods, inference, alpha):
+    from specverse.engine import resample
+
+    return resample(
+        y,
+        regressors,
+        reg_specs,
+        seeds=seeds,
+        weights=weights,
+        estimator=ESTIMATOR_ENGINE[estimator],
+        methods=methods,
+        draws=int(inference.get("draws", 999)),
+        wild_weights=inference.get("wild_weights", "rademacher"),
+        permutation=inference.get("permutation", "freedman_lane"),
+        se_type=inference.get("se_type", "HC1"),
+        alpha=alpha,
+    )
+
+
+def _assemble(models: list[_Model], fits, draws, *, methods: tuple) -> pd.DataFrame:
+    records = []
+    for m_idx, model in enumerate(models):
+        control_str = ";".join(model.controls)
+        for spec in model.se_specs:
+            rule = model.excluded.get(spec.se_type)
+            choices = spec.choices()
+            for term in spec.treatment_terms:
+                records.append(
+                    {
+                        "spec_id": spec.spec_id,
+                        **choices,
+                        "term": term,
+                        "control_terms": control_str,
+                        "status": rule.status if rule is not None else None,
+                        "_model": m_idx,
+                        "_term": COLUMN_INDEX[term],
+                    }
+                )
+    table = pd.DataFrame.from_records(records)
+    if table.empty:
+        return empty_table()
+    if fits is not None:
+        f = fits.rename(columns={"model": "_model", "term": "_term", "status": "_fit_status"})
+        f = f[["_model", "_term", "se_type", *FIT_COLUMNS, "_fit_status"]]
+        table = table.merge(f, on=["_model", "_term", "se_type"], how="left", validate="many_to_one")
+    else:
+        for col in FIT_COLUMNS:
+            table[col] = np.nan
+        table["_fit_status"] = None
+    estimated = table["status"].isna()
+    missing = estimated & table["_fit_status"].isna()
+    if missing.any():
+        raise RuntimeError(f"engine returned no result for {int(missing.sum())} specification rows (e.g. {table.loc[missing].iloc[0].to_dict()})")
+    table.loc[estimated, "status"] = table.loc[estimated, "_fit_status"]
+    # Excluded rows carry no numbers, even where a sibling SE type of the model was fitted.
+    table.loc[~estimated, list(FIT_COLUMNS)] = np.nan
+    if draws is not None:
+        d = draws.rename(columns={"model": "_model", "term": "_term"})
+        d = d[["_model", "_term", *RESAMPLE_COLUMNS, "resample_status"]]
+        table = table.merge(d, on=["_model", "_term"], how="left", validate="many_to_one")
+    else:
+        for col in RESAMPLE_COLUMNS:
+            table[col] = np.nan
+        table["resample_status"] = None
+    # Say why every row without resampling results has none.
+    ok = table["status"] == "ok"
+    declared = np.array([models[m].no_resampling is not None for m in table["_model"]], dtype=bool)
+    table.loc[ok & declared, "resample_status"] = [models[m].no_resampling.status for m in table.loc[ok & declared, "_model"]]
+    if not methods:
+        table.loc[ok & ~declared, "resample_status"] = "not_run: inference.methods is empty"
+    table.loc[~ok, "resample_status"] = "not_run: no usable estimate"
+    table.loc[~ok | declared, list(RESAMPLE_COLUMNS)] = np.nan
+    if table["resample_status"].isna().any():
+        raise RuntimeError("resampling returned no result for some estimated rows")
+    return _typed(table[list(TABLE_COLUMNS)])
+
+
+def empty_table() -> pd.DataFrame:
+    return _typed(pd.DataFrame({c: [] for c in TABLE_COLUMNS}))
+
+
+def _typed(table: pd.DataFrame) -> pd.DataFrame:
+    table = table.copy()
+    for col in ("spec_id", *DIMENSIONS, "term", "control_terms", "status", "resample_status"):
+        table[col] = table[col].astype("str")
+    for col in (*FIT_COLUMNS, *RESAMPLE_COLUMNS):
+        table[col] = pd.to_numeric(table[col], errors="coerce").astype("float64")
+    table["n"] = table["n"].round().astype("Int64")
+    return table.reset_index(drop=True)
+
+
+def combine_cells(cells: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """Concatenate cell tables in the canonical order: by spec_id, then term."""
+    table = pd.concat(list(cells), ignore_index=True) if cells else empty_table()
+    dup = table.duplicated(["spec_id", "term"], keep=False)
+    if dup.any():
+        raise ValueError(f"{int(dup.sum())} rows share a (spec_id, term): cells overlap or spec ids collide, e.g. {table.loc[dup, ['spec_id', 'term']].head(3).values.tolist()}")
+    table = table.sort_values(["spec_id", "term"], kind="stable").reset_index(drop=True)
+    return _typed(table[list(TABLE_COLUMNS)])
+
+
+def summarize(table: pd.DataFrame, alpha: float) -> dict:
+    """Counts, and per treatment x term x scenario the median estimate and the shares of the
+    usable (status ok) rows that are positive, significant (two-tailed p < alpha) and both."""
+    by_status = Counter(table["status"].astype(str))
+    excluded = sum(v for k, v in by_status.items() if k.startswith("excluded"))
+    summary = {
+        "alpha": alpha,
+        "counts": {
+            "specifications": int(table["spec_id"].nunique()),
+            "models": int(table.drop_duplicates([d for d in DIMENSIONS if d != "se_type"]).shape[0]),
+            "rows": int(len(table)),
+            "ok": int(by_status.get("ok", 0)),
+            "excluded": int(excluded),
+            "by_status": {k: int(v) for k, v in sorted(by_status.items())},
+            "by_resample_status": {k: int(v) for k, v in sorted(Counter(table["resample_status"].astype(str)).items())},
+        },
+        "by_treatment_scenario": [],
+    }
+    ok = table[table["status"] == "ok"]
+    for (treatment, term, scenario), g in ok.groupby(["treatment", "term", "scenario"], sort=True):
+        est = g["estimate"].to_numpy(dtype=float)
+        sig = g["p_two_tailed"].to_numpy(dtype=float) < alpha
+        summary["by_treatment_scenario"].append(
+            {
+                "treatment": treatment,
+                "term": term,
+                "scenario": scenario,
+                "rows": int(len(g)),
+                "median_estimate": float(np.median(est)),
+                "share_positive": float(np.mean(est > 0)),
+                "share_significant": float(np.mean(sig)),
+                "share_significant_positive": float(np.mean(sig & (est > 0))),
+            }
+        )
+    return summary
+
+
+def write_outputs(table: pd.DataFrame, csv_path, parquet_path, summary_path, alpha: float) -> None:
+    """Write the table (CSV with round-trip float precision, parquet) and summary.json
+    atomically: each to a temporary name first, renamed only when complete."""
+    summary = summarize(table, alpha)
+    _atomic(csv_path, lambda p: table.to_csv(p, index=False, float_format=None))
+    _atomic(parquet_path, lambda p: table.to_parquet(p, index=False))
+    _atomic(summary_path, lambda p: Path(p).write_text(json.dumps(_finite(summary), indent=2) + "\n"))
+
+
+def _finite(obj):
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_finite(v) for v in obj]
+    return obj
+
+
+def _atomic(path, write) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def write_cell(table: pd.DataFrame, path) -> None:
+    _atomic(path, lambda p: table.to_parquet(p, index=False))
+
+
+__all__ = [
+    "TABLE_COLUMNS",
+    "run_cell",
+    "aggregate",
+    "evaluate_cell",
+    "combine_cells",
+    "summarize",
+    "write_outputs",
+    "write_cell",
+    "empty_table",
+]
+
+
+def run_cell(variant_paths: Sequence, config: Mapping, cell: Mapping[str, str], out_path) -> pd.DataFrame:
+    """Read the cell's data variants, evaluate its specifications, write its parquet."""
+    from .specs import build_multiverse
+
+    universe = build_multiverse(config)
+    variants = {}
+    for path in variant_paths:
+        df = pd.read_parquet(path)
+        variants[(str(df["scenario"].iloc[0]), str(df["baseline"].iloc[0]))] = df
+    table = evaluate_cell(variants, universe, cell, seed=int(config["seed"]), inference=config["inference"])
+    write_cell(table, out_path)
+    return table
+
+
+def aggregate(cell_paths: Sequence, csv_path, parquet_path, summary_path, alpha: float) -> pd.DataFrame:
+    """Gather every cell into the specification table and its summary."""
+    table = combine_cells([pd.read_parquet(p) for p in cell_paths])
+    write_outputs(table, csv_path, parquet_path, summary_path, alpha)
+    return table

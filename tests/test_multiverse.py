@@ -1,0 +1,416 @@
+"""Evaluating cells of the multiverse: variants, rows, exclusions, aggregation, determinism."""
+
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from specverse.study import multiverse, specs, variants
+from specverse.study.specs import build_multiverse
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _multiverse_fixtures import simulated_analysis  # noqa: E402
+from test_specs import load_config  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def analysis():
+    return simulated_analysis()
+
+
+@pytest.fixture(scope="module")
+def variant_tables(analysis):
+    return {
+        (s, b): variants.build_variant(analysis, s, b)
+        for s in ("causal", "mechanical")
+        for b in ("published", "lsp_preferred")
+    }
+
+
+def small_config(**multiverse_options):
+    config = load_config("test.yaml")
+    config["multiverse"].update(multiverse_options)
+    config["inference"]["draws"] = 49
+    return config
+
+
+@pytest.fixture(scope="module")
+def table(variant_tables):
+    config = small_config(
+        outcome=["pct_change", "ancova"],
+        treatment=["target_on", "stretch_2008", "stretch_laa_only", "target_on_and_stretch"],
+        controls=["full", "leave_one_out", "none"],
+        sample=["all", "no_london", "no_influential", "common_131"],
+        se_type=["HC1", "HC3", "classical"],
+    )
+    universe = build_multiverse(config)
+    return multiverse.evaluate_cell(variant_tables, universe, {"scenario": "causal"}, seed=config["seed"], inference=config["inference"])
+
+
+# --- data variants ---------------------------------------------------------------------
+
+
+def test_variant_outcomes_and_stretches_follow_the_baseline(analysis):
+    raw = analysis[analysis["scenario"] == "causal"].reset_index(drop=True)
+    for baseline in ("published", "lsp_preferred"):
+        v = variants.build_variant(analysis, "causal", baseline)
+        lsp = raw["ni1_2006_lsp"].to_numpy()
+        b = raw["ni1_2006"].to_numpy() if baseline == "published" else np.where(np.isnan(lsp), raw["ni1_2006"], lsp)
+        y08 = raw["ni1_2008"].to_numpy()
+        np.testing.assert_allclose(v["ni1_2006"], b, rtol=0, atol=0)
+        np.testing.assert_allclose(v["ni1_2006_published"], raw["ni1_2006"], rtol=0, atol=0)
+        np.testing.assert_allclose(v["pct_change"], 100 * (y08 - b) / b, rtol=1e-14)
+        np.testing.assert_allclose(v["point_change"], y08 - b, rtol=1e-14)
+        np.testing.assert_allclose(v["log_ratio"], 100 * np.log(y08 / b), rtol=1e-14)
+        on = raw["target_on"].to_numpy() == 1
+        t = raw["target_2011"].to_numpy()
+        np.testing.assert_allclose(v["target_stretch"], np.where(on, 100 * (t - b) / b, 0.0), rtol=1e-14)
+        np.testing.assert_allclose(v["target_stretch_2008"], np.where(on, 100 * (t - y08) / y08, 0.0), rtol=1e-14)
+        # the stretch is missing exactly where an LAA target is unknown; common rows are the rest
+        assert (np.isnan(v["target_stretch"]) == (on & np.isnan(t))).all()
+        assert (v["common_complete"] == ~(on & np.isnan(t))).all()
+    published = variants.build_variant(analysis, "causal", "published")
+    preferred = variants.build_variant(analysis, "causal", "lsp_preferred")
+    has_lsp = raw["ni1_2006_lsp"].notna().to_numpy()
+    assert has_lsp.any()
+    assert (published["pct_change"] != preferred["pct_change"]).to_numpy().tolist() == has_lsp.tolist()
+
+
+def test_cooks_distance_matches_statsmodels(variant_tables):
+    sm = pytest.importorskip("statsmodels.api")
+    v = variant_tables[("causal", "published")]
+    cols = ["target_stretch", *specs.CONTROL_TERMS]
+    used = v[["pct_change", *cols]].notna().all(axis=1).to_numpy()
+    X = sm.add_constant(v.loc[used, cols].to_numpy(float), prepend=False)
+    y = v.loc[used, "pct_change"].to_numpy(float)
+    ref = sm.OLS(y, X).fit().get_influence().cooks_distance[0]
+    np.testing.assert_allclose(variants.cooks_distance(y, X), ref, rtol=1e-10)
+    flagged = variants.influential_rows(v, "stretch_2006")
+    assert flagged[used].tolist() == (ref > 4 / used.sum()).tolist()
+    assert not flagged[~used].any()
+
+
+def test_samples(variant_tables):
+    v = variant_tables[("causal", "published")]
+    london = (v["la_type"] == "London borough").to_numpy()
+    assert not variants.sample_rows(v, "no_london", "target_on")[london].any()
+    assert variants.sample_rows(v, "no_london", "target_on")[~london].all()
+    laa = variants.sample_rows(v, "all", "stretch_laa_only")
+    assert (laa == (v["target_on"] == 1).to_numpy()).all()
+    infl = variants.sample_rows(v, "no_influential", "target_on")
+    assert (~infl == v["influential__target_on"].to_numpy()).all() and (~infl).any()
+    with pytest.raises(ValueError, match="unknown sample"):
+        variants.sample_rows(v, "no_wales", "target_on")
+
+
+def test_missing_scenario_is_a_clear_error(analysis):
+    with pytest.raises(ValueError, match="no rows with scenario='observed'"):
+        variants.build_variant(analysis, "observed", "published")
+
+
+# --- rows of the table -----------------------------------------------------------------
+
+
+def test_table_columns_and_one_row_per_spec_and_term(table):
+    assert list(table.columns) == list(multiverse.TABLE_COLUMNS)
+    assert not table.duplicated(["spec_id", "term"]).any()
+    both = table[table["treatment"] == "target_on_and_stretch"]
+    assert set(both["term"]) == {"target_on", "target_stretch"}
+    assert (both.groupby("spec_id")["term"].count() == 2).all()
+    assert set(table.loc[table["treatment"] == "stretch_2008", "term"]) == {"target_stretch_2008"}
+    # every spec id is the hash of the row's choices
+    for row in table.sample(20, random_state=0).itertuples():
+        spec = specs.Spec(*(getattr(row, d) for d in specs.DIMENSIONS))
+        assert row.spec_id == spec.spec_id
+
+
+def test_control_terms(table):
+    def terms(**where):
+        rows = table
+        for k, val in where.items():
+            rows = rows[rows[k] == val]
+        return set(rows["control_terms"])
+
+    full = ";".join(specs.CONTROL_TERMS)
+    assert terms(controls="full", sample="all", outcome="pct_change") == {full}
+    assert terms(controls="full", sample="all", outcome="ancova") == {full + ";ni1_2006"}
+    assert terms(controls="none", outcome="ancova") == {"ni1_2006"}
+    assert terms(controls="none", outcome="pct_change") == {""}
+    # london_borough is constant in no_london: not a regressor there
+    assert terms(controls="full", sample="no_london", outcome="pct_change") == {full.replace("london_borough;", "")}
+    assert terms(controls="drop_nrf_area", sample="all", outcome="pct_change") == {full.replace("nrf_area;", "")}
+
+
+def test_declared_exclusions_appear_as_rows(table):
+    huber = table[table["estimator"] == "huber"]
+    hc = huber[huber["se_type"] != "classical"]
+    assert len(hc) and hc["status"].str.startswith("excluded: Huber").all()
+    assert hc["estimate"].isna().all() and hc["n"].isna().all()
+    classical = huber.loc[huber["se_type"] == "classical", "status"]
+    assert (classical.isin(["ok", "not_converged"]) | classical.str.startswith("excluded: the dropped control")).all()
+    assert (classical == "ok").mean() > 0.8
+    dup = table[(table["controls"] == "drop_london_borough") & (table["sample"] == "no_london")]
+    assert len(dup) and dup["status"].str.startswith("excluded: ").all()
+    assert dup.loc[dup["estimator"] != "huber", "status"].str.startswith("excluded: the dropped control is constant").all()
+    # Huber models keep their analytic row; their resampling is a declared exclusion.
+    ok_huber = huber[huber["status"] == "ok"]
+    assert ok_huber["resample_status"].str.startswith("excluded: resampling a Huber fit").all()
+    assert ok_huber["p_wild"].isna().all()
+    # Nothing is missing without a reason.
+    ok = table["status"] == "ok"
+    assert table.loc[ok, "estimate"].notna().all()
+    assert table.loc[~ok, "estimate"].isna().all()
+    resampled = table["resample_status"] == "ok"
+    assert table.loc[resampled, ["p_wild", "p_pairs", "p_perm", "ci_pairs_low"]].notna().all().all()
+    assert table.loc[~resampled, ["p_wild", "p_pairs", "p_perm"]].isna().all().all()
+    assert table["resample_status"].notna().all()
+
+
+def test_data_conditions(variant_tables, analysis):
+    config = small_config(treatment=["stretch_laa_only"], sample=["all", "no_london"], estimator=["ols", "wls_population"], controls=["none"])
+    config["inference"]["methods"] = []
+    universe = build_multiverse(config)
+    # LAA areas only in London: no LAA area left once London is dropped.
+    changed = {}
+    for key, v in variant_tables.items():
+        v = v.copy()
+        london = (v["la_type"] == "London borough").to_numpy()
+        v.loc[~london, "target_on"] = 0
+        v.loc[~london, ["target_stretch", "target_stretch_2008"]] = 0.0
+        changed[key] = v.drop(columns=["population"])
+    out = multiverse.evaluate_cell(changed, universe, {"scenario": "causal"}, seed=1, inference=config["inference"])
+    no_laa = out[(out["sample"] == "no_london") & (out["estimator"] == "ols")]
+    assert no_laa["status"].str.fullmatch("excluded: no LAA area with a stretch value in this sample").all()
+    wls = out[out["estimator"] == "wls_population"]
+    assert wls["status"].str.startswith("excluded: ").all()
+    assert set(wls.loc[wls["sample"] == "all", "status"]) == {"excluded: no positive population values to weight by"}
+    fine = out[(out["sample"] == "all") & (out["estimator"] == "ols")]
+    assert (fine["status"] == "ok").all()
+    assert (fine["resample_status"] == "not_run: inference.methods is empty").all()
+
+
+def _fit_statsmodels(v, row):
+    sm = pytest.importorskip("statsmodels.api")
+    from statsmodels.robust.norms import HuberT
+
+    y_col = specs.OUTCOME_COLUMN[row.outcome]
+    terms = list(specs.TREATMENT_TERMS[row.treatment])
+    controls = [c for c in row.control_terms.split(";") if c]
+    rows = variants.sample_rows(v, row.sample, row.treatment)
+    data = v.loc[rows, [y_col, *terms, *controls, "population"]].dropna()
+    X = sm.add_constant(data[terms + controls].to_numpy(float), prepend=False)
+    y = data[y_col].to_numpy(float)
+    cov = {"classical": "nonrobust"}.get(row.se_type, row.se_type)
+    if row.estimator == "ols":
+        res = sm.OLS(y, X).fit(cov_type=cov, use_t=True)
+    elif row.estimator == "wls_population":
+        res = sm.WLS(y, X, weights=data["population"].to_numpy(float)).fit(cov_type=cov, use_t=True)
+    else:
+        res = sm.RLM(y, X, M=HuberT()).fit()
+    j = terms.index(row.term)
+    return res, j, len(y)
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        dict(estimator="ols", se_type="HC1", outcome="pct_change", controls="full", sample="all", treatment="stretch_2008"),
+        dict(estimator="wls_population", se_type="HC3", outcome="ancova", controls="drop_deprivation", sample="no_influential", treatment="target_on_and_stretch"),
+        dict(estimator="ols", se_type="classical", outcome="pct_change", controls="none", sample="no_london", treatment="stretch_laa_only"),
+        dict(estimator="huber", se_type="classical", outcome="ancova", controls="full", sample="common_131", treatment="target_on"),
+    ],
+)
+def test_a_row_is_reproduced_by_hand_with_statsmodels(table, variant_tables, where):
+    rows = table
+    for k, val in where.items():
+        rows = rows[rows[k] == val]
+    assert len(rows) >= 1
+    for row in rows.itertuples():
+        assert row.status == "ok"
+        v = variant_tables[(row.scenario, row.baseline)]
+        res, j, n = _fit_statsmodels(v, row)
+        assert row.n == n
+        np.testing.assert_allclose(row.estimate, res.params[j], rtol=1e-8)
+        np.testing.assert_allclose(row.std_error, res.bse[j], rtol=1e-8)
+        np.testing.assert_allclose(row.p_two_tailed, res.pvalues[j], rtol=1e-7)
+        if row.estimator != "huber":
+            np.testing.assert_allclose(row.r_squared, res.rsquared, rtol=1e-8)
+
+
+def test_resampling_runs_once_per_model_and_is_shared_by_se_types(table):
+    ok = table[(table["resample_status"] == "ok")]
+    per_model = ok.groupby([d for d in specs.DIMENSIONS if d != "se_type"] + ["term"])
+    assert (per_model["se_type"].nunique() == 3).all()
+    for col in ("p_wild", "p_pairs", "p_perm", "ci_wild_low", "ci_pairs_high"):
+        assert (per_model[col].nunique() == 1).all(), col
+    # wild-bootstrap p-values live on the (1 + count) / (1 + B) grid of B = 49 draws
+    grid = ok["p_wild"].to_numpy() * 50
+    np.testing.assert_allclose(grid, np.round(grid), atol=1e-9)
+
+
+def test_cells_are_invariant_to_fan_out(variant_tables):
+    config = small_config(controls=["full", "none"], sample=["all", "no_influential"], treatment=["target_on", "target_on_and_stretch"])
+    whole = build_multiverse({**config, "fan_out": []})
+    split = build_multiverse({**config, "fan_out": list(specs.FAN_OUT_DIMENSIONS)})
+    one = multiverse.combine_cells([multiverse.evaluate_cell(variant_tables, whole, {}, seed=5, inference=config["inference"])])
+    parts = [multiverse.evaluate_cell(variant_tables, split, c, seed=5, inference=config["inference"]) for c in split.cells()]
+    many = multiverse.combine_cells(parts)
+    pd.testing.assert_frame_equal(one, many, check_exact=True)
+    # and a different global seed moves the resampling results only
+    other = multiverse.combine_cells([multiverse.evaluate_cell(variant_tables, whole, {}, seed=6, inference=config["inference"])])
+    pd.testing.assert_series_equal(one["estimate"], other["estimate"])
+    assert not one["p_pairs"].equals(other["p_pairs"])
+
+
+# --- aggregation ----------------------------------------------------------------------
+
+
+def test_summary_arithmetic():
+    t = multiverse.empty_table()
+    rows = []
+    for i, (est, p, status) in enumerate([(1.0, 0.01, "ok"), (-2.0, 0.2, "ok"), (3.0, 0.04, "ok"), (0.5, 0.5, "ok"), (np.nan, np.nan, "excluded: x"), (np.nan, np.nan, "rank_deficient")]):
+        rows.append({**{c: None for c in t.columns}, "spec_id": f"{i:012d}", "scenario": "causal", "treatment": "target_on", "term": "target_on", "estimate": est, "p_two_tailed": p, "status": status, "resample_status": "ok", "n": 10})
+    for d in specs.DIMENSIONS:
+        for r in rows:
+            r[d] = r[d] or "x"
+    s = multiverse.summarize(pd.DataFrame(rows), alpha=0.05)
+    assert s["counts"]["rows"] == 6 and s["counts"]["ok"] == 4 and s["counts"]["excluded"] == 1
+    assert s["counts"]["by_status"] == {"excluded: x": 1, "ok": 4, "rank_deficient": 1}
+    (g,) = s["by_treatment_scenario"]
+    assert g["median_estimate"] == 0.75
+    assert g["share_positive"] == 0.75 and g["share_significant"] == 0.5 and g["share_significant_positive"] == 0.5
+
+
+def test_write_outputs_round_trip_exactly(table, tmp_path):
+    out = multiverse.combine_cells([table])
+    multiverse.write_outputs(out, tmp_path / "s.csv", tmp_path / "s.parquet", tmp_path / "summary.json", 0.05)
+    back = pd.read_parquet(tmp_path / "s.parquet")
+    pd.testing.assert_frame_equal(back, out, check_exact=True)
+    csv = pd.read_csv(tmp_path / "s.csv", keep_default_na=False, na_values=[""])
+    for col in multiverse.FIT_COLUMNS + multiverse.RESAMPLE_COLUMNS:
+        np.testing.assert_array_equal(csv[col].to_numpy(float), out[col].to_numpy(float))
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["counts"]["specifications"] == out["spec_id"].nunique()
+    assert not list(tmp_path.glob(".*tmp*"))
+
+
+def test_combine_cells_rejects_overlapping_cells(table):
+    with pytest.raises(ValueError, match="share a \\(spec_id, term\\)"):
+        multiverse.combine_cells([table, table.head(3)])
+
+
+# --- the workflow ---------------------------------------------------------------------
+
+# A reduced test multiverse, so that fanning out over every dimension stays at 16 jobs.
+DETERMINISM_OVERRIDE = {
+    "multiverse": {
+        "baseline": ["lsp_preferred"],
+        "outcome": ["ancova"],
+        "treatment": ["stretch_laa_only", "target_on_and_stretch"],
+        "controls": ["full", "none"],
+        "sample": ["no_influential"],
+        "estimator": ["ols", "huber"],
+        "se_type": ["HC1", "classical"],
+    },
+    "inference": {"draws": 49},
+}
+
+
+def _copy_repo(dest: Path) -> Path:
+    ignore = shutil.ignore_patterns(".venv", ".git", "results", ".snakemake", "__pycache__", ".pytest_cache")
+    shutil.copytree(ROOT, dest, ignore=ignore)
+    return dest
+
+
+def _snakemake(repo: Path, cores: int, *configfiles, target="results/multiverse/specifications.csv"):
+    cmd = [str(ROOT / ".venv" / "bin" / "snakemake"), "--cores", str(cores), target, "--configfile", *map(str, configfiles)]
+    proc = subprocess.run(cmd, cwd=repo, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    return proc
+
+
+@pytest.mark.slow
+def test_workflow_table_is_identical_across_fan_out_and_cores(tmp_path):
+    repo = _copy_repo(tmp_path / "repo")
+    override = tmp_path / "override.yaml"
+    runs = {}
+    for name, fan_out, cores in (
+        ("empty", [], 2),
+        ("default_1core", ["scenario", "treatment"], 1),
+        ("default_2cores", ["scenario", "treatment"], 2),
+        ("every_dimension", list(specs.FAN_OUT_DIMENSIONS), 2),
+    ):
+        cfg = copy.deepcopy(DETERMINISM_OVERRIDE)
+        cfg["fan_out"] = fan_out
+        override.write_text(yaml.safe_dump(cfg))
+        for sub in ("multiverse", "variants"):
+            shutil.rmtree(repo / "results" / sub, ignore_errors=True)
+        _snakemake(repo, cores, "config/test.yaml", override)
+        cells = list((repo / "results" / "multiverse" / "cells").rglob("*.parquet"))
+        assert len(cells) == (16 if fan_out == list(specs.FAN_OUT_DIMENSIONS) else max(1, 2 * 2 * bool(fan_out)))
+        runs[name] = (repo / "results" / "multiverse" / "specifications.csv").read_bytes()
+        table = pd.read_csv(repo / "results" / "multiverse" / "specifications.csv")
+        assert (table["resample_status"] == "ok").any() and (table["status"] == "ok").any()
+    first = runs.pop("empty")
+    for name, content in runs.items():
+        assert content == first, f"table of run {name!r} differs from the run without fan-out"
+
+
+@pytest.mark.slow
+def test_workflow_test_config_end_to_end(tmp_path):
+    repo = _copy_repo(tmp_path / "repo")
+    _snakemake(repo, 2, "config/test.yaml")
+    table = pd.read_parquet(repo / "results" / "multiverse" / "specifications.parquet")
+    universe = build_multiverse(load_config("test.yaml"))
+    n_specs = len(universe.specs())
+    assert table["spec_id"].nunique() == n_specs
+    summary = json.loads((repo / "results" / "multiverse" / "summary.json").read_text())
+    assert summary["counts"]["specifications"] == n_specs
+    assert summary["counts"]["rows"] == len(table)
+    assert {(g["treatment"], g["scenario"]) for g in summary["by_treatment_scenario"]} >= {
+        (t, s) for t in universe.options["treatment"] for s in universe.options["scenario"]
+    }
+    for rule in ("make_variant", "estimate_cell"):
+        assert list((repo / "results" / "benchmarks" / "multiverse" / rule).rglob("*.tsv"))
+        assert list((repo / "results" / "logs" / "multiverse" / rule).rglob("*.log"))
+
+
+@pytest.mark.slow
+def test_impossible_config_fails_before_any_job(tmp_path):
+    repo = _copy_repo(tmp_path / "repo")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump({"multiverse": {"estimator": ["huber"], "se_type": ["HC1"]}}))
+    cmd = [str(ROOT / ".venv" / "bin" / "snakemake"), "--cores", "1", "-n", "--configfile", "config/test.yaml", str(bad)]
+    proc = subprocess.run(cmd, cwd=repo, capture_output=True, text=True)
+    assert proc.returncode != 0
+    assert "invalid multiverse configuration: every specification with" in proc.stderr + proc.stdout
+    assert not (repo / "results").exists() or not any((repo / "results").rglob("*.parquet"))
+
+
+def test_variant_of_a_user_file_without_scenario_or_lsp_column(analysis):
+    user = analysis[analysis["scenario"] == "causal"].drop(columns=["scenario", "ni1_2006_lsp"])
+    published = variants.build_variant(user, "observed", "published")
+    preferred = variants.build_variant(user, "observed", "lsp_preferred")
+    assert (published["scenario"] == "observed").all()
+    pd.testing.assert_series_equal(published["pct_change"], preferred["pct_change"])
+
+
+def test_estimation_jobs_do_not_import_statsmodels_or_matplotlib():
+    code = (
+        "import sys, specverse.study.multiverse as m, specverse.study.variants, specverse.study.build;"
+        "from specverse.engine import fit_specs, resample;"
+        "print(sorted(x for x in ('statsmodels', 'matplotlib') if x in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -1,0 +1,244 @@
+"""The multiverse declared as data: options, ids, exclusions, config validation."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import itertools
+from pathlib import Path
+
+import pytest
+import yaml
+
+from specverse.study import specs
+from specverse.study.specs import ConfigError, Spec, build_multiverse
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def load_config(name="config.yaml"):
+    """config.yaml, overlaid (recursively, lists replaced) by another config file as
+    `snakemake --configfile` does."""
+    base = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    if name != "config.yaml":
+        _merge(base, yaml.safe_load((ROOT / "config" / name).read_text()))
+    return base
+
+
+def _merge(base, extra):
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            _merge(base[key], value)
+        else:
+            base[key] = value
+
+
+@pytest.fixture
+def config():
+    return load_config()
+
+
+def test_controls_options_expand_in_canonical_order():
+    opts = specs.controls_options(["none", "block_subsets", "leave_one_out", "full"])
+    assert opts[0] == "full" and opts[-1] == "none"
+    assert opts[1:12] == [f"drop_{t}" for t in specs.CONTROL_TERMS]
+    blocks = [o for o in opts if o.startswith("blocks_")]
+    assert len(blocks) == 2**5 - 2  # the empty set is `none`, the full set is `full`
+    assert len(opts) == 1 + 11 + 30 + 1
+    assert len(set(opts)) == len(opts)
+
+
+def test_control_terms_of_each_option_kind():
+    assert specs.control_terms("full") == specs.CONTROL_TERMS
+    assert specs.control_terms("none") == ()
+    assert "nrf_area" not in specs.control_terms("drop_nrf_area")
+    assert len(specs.control_terms("drop_nrf_area")) == 10
+    assert specs.control_terms("blocks_deprivation_structure") == (
+        "deprivation",
+        "london_borough",
+        "metropolitan_borough",
+        "county_council",
+    )
+    # Every block subset is the union of its blocks, in Table 2 order.
+    for option in specs.controls_options(["block_subsets"]):
+        names = option[len("blocks_") :].split("_")
+        expected = [t for t in specs.CONTROL_TERMS if any(t in specs.BLOCKS[b] for b in names)]
+        assert list(specs.control_terms(option)) == expected
+    with pytest.raises(ConfigError, match="not a control term"):
+        specs.control_terms("drop_const")
+    with pytest.raises(ConfigError, match="blocks must be among"):
+        specs.control_terms("blocks_size_weather")
+
+
+def test_ancova_adds_the_baseline_regressor():
+    spec = Spec("causal", "published", "ancova", "target_on", "none", "all", "ols", "HC1")
+    assert spec.intended_controls() == ("ni1_2006",)
+    assert Spec(*(["causal", "published", "pct_change"] + list(spec.choices().values())[3:])).intended_controls() == ()
+
+
+def test_spec_id_is_blake2b_of_the_canonical_choices_and_stable():
+    spec = Spec("causal", "published", "pct_change", "stretch_2006", "full", "all", "ols", "HC1")
+    canonical = (
+        "scenario=causal;baseline=published;outcome=pct_change;treatment=stretch_2006;"
+        "controls=full;sample=all;estimator=ols;se_type=HC1"
+    )
+    assert spec.canonical() == canonical
+    assert spec.spec_id == hashlib.blake2b(canonical.encode(), digest_size=6).hexdigest()
+    assert len(spec.spec_id) == 12
+    # A literal value: the id must never change across versions or processes.
+    assert spec.spec_id == "ac6d37caadf3"
+    # Every choice moves the id; the model identity ignores only se_type.
+    other = Spec("causal", "published", "pct_change", "stretch_2006", "full", "all", "ols", "HC3")
+    assert other.spec_id != spec.spec_id
+    assert other.model_identity() == spec.model_identity()
+    assert "se_type" not in spec.model_identity()
+
+
+def test_spec_ids_are_unique_over_the_full_multiverse():
+    universe = build_multiverse(load_config("full.yaml"))
+    all_specs = universe.specs()
+    ids = {s.spec_id for s in all_specs}
+    assert len(ids) == len(all_specs) == 2 * 2 * 4 * 5 * 43 * 5 * 3 * 3
+
+
+def test_default_config_resolves_every_dimension(config):
+    universe = build_multiverse(config)
+    assert universe.options["scenario"] == ("causal", "mechanical")
+    assert universe.options["treatment"] == specs.TREATMENTS
+    assert len(universe.options["controls"]) == 43
+    assert universe.fan_out == ("scenario", "treatment")
+    assert len(universe.cells()) == 10
+    assert {tuple(c.items()) for c in universe.cells()} == {
+        (("scenario", s), ("treatment", t)) for s in ("causal", "mechanical") for t in specs.TREATMENTS
+    }
+
+
+def test_cells_partition_the_multiverse(config):
+    cfg = load_config("test.yaml")
+    whole = build_multiverse({**cfg, "fan_out": []}).specs()
+    for fan_out in (["scenario", "treatment"], list(specs.FAN_OUT_DIMENSIONS)):
+        universe = build_multiverse({**cfg, "fan_out": fan_out})
+        pieces = list(itertools.chain.from_iterable(universe.specs(c) for c in universe.cells()))
+        assert sorted(pieces) == sorted(whole)
+        assert len(set(pieces)) == len(pieces)
+
+
+def test_user_csv_collapses_scenarios_to_observed(config):
+    config["data"] = {"source": "csv", "path": "mine.csv", "scenarios": ["causal", "mechanical"]}
+    assert build_multiverse(config).options["scenario"] == ("observed",)
+
+
+def test_cell_label():
+    assert specs.cell_label({}, ()) == "all"
+    assert specs.cell_label({"scenario": "causal", "sample": "all"}, ("scenario", "sample")) == "scenario~causal/sample~all"
+
+
+def test_static_exclusion_huber_hc(config):
+    universe = build_multiverse(config)
+    huber_hc1 = Spec("causal", "published", "pct_change", "target_on", "full", "all", "huber", "HC1")
+    rule = universe.static_exclusion(huber_hc1)
+    assert rule is not None and rule.status.startswith("excluded: Huber")
+    assert universe.static_exclusion(huber_hc1.__class__(**{**huber_hc1.choices(), "se_type": "classical"})) is None
+    assert universe.static_exclusion(huber_hc1.__class__(**{**huber_hc1.choices(), "estimator": "ols"})) is None
+
+
+def test_data_exclusions_declared_in_config(config):
+    universe = build_multiverse(config)
+    conditions = {r.if_data for r in universe.exclusions if r.if_data}
+    assert conditions == set(specs.DATA_CONDITIONS)
+    laa = Spec("causal", "published", "pct_change", "stretch_laa_only", "full", "all", "ols", "HC1")
+    assert [r.if_data for r in universe.data_exclusions(laa)] == ["no_laa_rows", "dropped_term_constant"]
+
+
+def _bad(config, match):
+    with pytest.raises(ConfigError, match=match):
+        build_multiverse(config)
+
+
+def test_impossible_configurations_are_rejected_with_a_clear_message(config):
+    c = copy.deepcopy(config)
+    c["multiverse"]["treatment"] = []
+    _bad(c, r"multiverse.treatment is empty")
+
+    c = copy.deepcopy(config)
+    c["multiverse"]["estimator"] = ["huber"]
+    c["multiverse"]["se_type"] = ["HC1", "HC3"]
+    _bad(c, r"every specification with treatment=target_on is excluded")
+
+    c = copy.deepcopy(config)
+    c["fan_out"] = ["se_type"]
+    _bad(c, r"se_type is never fanned out")
+
+    c = copy.deepcopy(config)
+    c["multiverse"]["exclusions"] = [{"when": {"colour": ["red"]}, "reason": "x"}]
+    _bad(c, r"exclusions\[0\].when names unknown dimension 'colour'")
+
+    c = copy.deepcopy(config)
+    c["multiverse"]["exclusions"] = [{"when": {"controls": ["drop_weather"]}, "reason": "x"}]
+    _bad(c, r"exclusions\[0\].when.controls: unknown option")
+
+    c = copy.deepcopy(config)
+    c["multiverse"]["exclusions"] = [{"reason": "everything"}]
+    _bad(c, r"neither `when` nor `if_data`")
+
+    c = copy.deepcopy(config)
+    c["multiverse"]["exclusions"] = [{"when": {"sample": ["all"]}, "reason": " "}]
+    _bad(c, r"non-empty reason")
+
+    c = copy.deepcopy(config)
+    c["multiverse"]["exclusions"] = [{"when": {"sample": ["all"]}, "if_data": "rainy", "reason": "x"}]
+    _bad(c, r"unknown condition 'rainy'")
+
+    c = copy.deepcopy(config)
+    c["multiverse"]["outcome"] = ["pct_change", "pct_change"]
+    _bad(c, r"lists an option twice")
+
+    c = copy.deepcopy(config)
+    c["data"]["scenarios"] = []
+    _bad(c, r"data.scenarios is empty")
+
+    c = copy.deepcopy(config)
+    c["multiverse"]["exclusions"] = [{"when": {"sample": ["all", "no_london"]}, "reason": "x"}]
+    c["multiverse"]["sample"] = ["all", "no_london"]
+    _bad(c, r"every specification with treatment=target_on is excluded")
+
+
+def test_cell_values_must_be_configured(config):
+    universe = build_multiverse(config)
+    with pytest.raises(ConfigError, match="not among the configured options"):
+        universe.specs({"treatment": "bogus"})
+
+
+def test_shipped_configs_are_valid_and_sized():
+    for name, n_specs in (("config.yaml", 154_800), ("test.yaml", None), ("full.yaml", 154_800)):
+        universe = build_multiverse(load_config(name))
+        if n_specs is not None:
+            assert len(universe.specs()) == n_specs
+    test = build_multiverse(load_config("test.yaml"))
+    # every dimension is present in the test configuration, with more than one option
+    assert all(len(test.options[d]) >= 2 for d in specs.DIMENSIONS)
+
+
+def test_cell_layout_paths_and_wildcards(config):
+    from specverse.study.cells import CellLayout
+
+    layout = CellLayout(build_multiverse(config))
+    assert layout.cell == "results/multiverse/cells/scenario~{scenario}/treatment~{treatment}.parquet"
+    assert layout.cell_constraints == {
+        "scenario": "causal|mechanical",
+        "treatment": "target_on|stretch_2006|stretch_2008|stretch_laa_only|target_on_and_stretch",
+    }
+    assert layout.cell_variants({"scenario": "causal", "treatment": "target_on"}) == [
+        "results/variants/causal/published.parquet",
+        "results/variants/causal/lsp_preferred.parquet",
+    ]
+    files = layout.cell_files()
+    assert len(files) == 10 and files[0] == "results/multiverse/cells/scenario~causal/treatment~target_on.parquet"
+    empty = CellLayout(build_multiverse({**config, "fan_out": []}))
+    assert empty.cell == "results/multiverse/cells/all.parquet"
+    assert empty.cell_files() == [empty.cell]
+    assert len(empty.cell_variants({})) == 4
+    by_baseline = CellLayout(build_multiverse({**config, "fan_out": ["baseline", "scenario"]}))
+    # canonical dimension order, whatever order the config lists them in
+    assert by_baseline.cell.startswith("results/multiverse/cells/scenario~{scenario}/baseline~{baseline}")
+    assert by_baseline.cell_variants({"scenario": "mechanical", "baseline": "published"}) == ["results/variants/mechanical/published.parquet"]
