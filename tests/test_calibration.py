@@ -74,8 +74,8 @@ def rejection_rates(effect, reps, label):
             ("treatment_permutation", treat.p_perm[0]),
         ]:
             assert np.isfinite(p)
-            hits[name] += p <= ALPHA
-    return {k: v / reps for k, v in hits.items()}
+            hits[name] += bool(p <= ALPHA)
+    return {k: float(v / reps) for k, v in hits.items()}  # plain floats: xdist serialises record_property
 
 
 def test_size_and_power_under_heteroskedastic_null(record_property):
