@@ -18,6 +18,8 @@ rule audit_null:
         "results/logs/audit/audit_null.log",
     benchmark:
         "results/benchmarks/audit/audit_null.tsv"
+    conda:
+        "../envs/specverse.yaml"
     params:
         config=AUDIT_PARAMS,
     script:
@@ -33,6 +35,8 @@ rule audit_discrimination:
         "results/logs/audit/audit_discrimination.log",
     benchmark:
         "results/benchmarks/audit/audit_discrimination.tsv"
+    conda:
+        "../envs/specverse.yaml"
     params:
         config=AUDIT_PARAMS,
     script:
@@ -62,6 +66,8 @@ rule audit_figures:
         "results/logs/audit/audit_figures.log",
     benchmark:
         "results/benchmarks/audit/audit_figures.tsv"
+    conda:
+        "../envs/specverse.yaml"
     params:
         config=AUDIT_PARAMS,
     script:

@@ -1,32 +1,6 @@
 # Stage: figures. Specification curves, joint inference on the curves, which choices
 # matter, null distributions of the paper's models and Table 2 against the published one.
 # Library code: src/specverse/figures (one call per script in workflow/scripts/).
-import re
-
-
-def fig_treatments():
-    return list(MULTIVERSE.options["treatment"])
-
-
-def fig_constraint(values):
-    return "|".join(re.escape(v) for v in values)
-
-
-def fig_scenario_variants(wildcards):
-    """The data variants of one scenario, one per configured baseline."""
-    return [
-        mv_variant_path(wildcards.scenario, baseline)
-        for baseline in MULTIVERSE.options["baseline"]
-    ]
-
-
-def fig_paper_variant(wildcards):
-    """The paper's own baseline (published) where configured, else the first one."""
-    baselines = MULTIVERSE.options["baseline"]
-    baseline = "published" if "published" in baselines else baselines[0]
-    return mv_variant_path(wildcards.scenario, baseline)
-
-
 FIG_LABELS = {"scenario": "{scenario}", "treatment": "{treatment}"}
 FIG_CONSTRAINTS = {
     "scenario": fig_constraint(scenarios()),
@@ -47,6 +21,8 @@ rule joint_test:
         "results/benchmarks/figures/joint_test/{scenario}/{treatment}.tsv"
     wildcard_constraints:
         **FIG_CONSTRAINTS,
+    conda:
+        "../envs/specverse.yaml"
     params:
         draws=config["joint_test"]["draws"],
         seed=config["seed"],
@@ -79,6 +55,8 @@ rule joint_tests_table:
         "results/logs/figures/joint_tests_table.log",
     benchmark:
         "results/benchmarks/figures/joint_tests_table.tsv"
+    conda:
+        "../envs/specverse.yaml"
     script:
         "../scripts/joint_tests_table.py"
 
@@ -98,6 +76,8 @@ rule influence:
         "results/logs/figures/influence.log",
     benchmark:
         "results/benchmarks/figures/influence.tsv"
+    conda:
+        "../envs/specverse.yaml"
     params:
         alpha=config["inference"]["alpha"],
     script:
@@ -132,6 +112,8 @@ rule figure_curve:
         "results/benchmarks/figures/curve/{scenario}_{treatment}.tsv"
     wildcard_constraints:
         **FIG_CONSTRAINTS,
+    conda:
+        "../envs/specverse.yaml"
     params:
         alpha=config["inference"]["alpha"],
     script:
@@ -157,6 +139,8 @@ rule figure_joint:
         "results/benchmarks/figures/joint/{scenario}.tsv"
     wildcard_constraints:
         **FIG_CONSTRAINTS,
+    conda:
+        "../envs/specverse.yaml"
     script:
         "../scripts/figure_joint.py"
 
@@ -187,6 +171,8 @@ rule figure_influence:
         "results/benchmarks/figures/influence/{scenario}.tsv"
     wildcard_constraints:
         **FIG_CONSTRAINTS,
+    conda:
+        "../envs/specverse.yaml"
     script:
         "../scripts/figure_influence.py"
 
@@ -211,6 +197,8 @@ rule figure_nulls:
         "results/benchmarks/figures/nulls/{scenario}.tsv"
     wildcard_constraints:
         **FIG_CONSTRAINTS,
+    conda:
+        "../envs/specverse.yaml"
     params:
         draws=config["inference"]["draws"],
         seed=config["seed"],
@@ -234,6 +222,8 @@ rule figure_table2:
         "results/logs/figures/table2.log",
     benchmark:
         "results/benchmarks/figures/table2.tsv"
+    conda:
+        "../envs/specverse.yaml"
     script:
         "../scripts/figure_table2.py"
 

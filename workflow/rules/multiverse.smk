@@ -27,6 +27,8 @@ rule make_variant:
         MV.variant_benchmark
     wildcard_constraints:
         **MV.variant_constraints,
+    conda:
+        "../envs/specverse.yaml"
     script:
         "../scripts/make_variant.py"
 
@@ -42,6 +44,8 @@ rule estimate_cell:
         MV.cell_benchmark
     wildcard_constraints:
         **MV.cell_constraints,
+    conda:
+        "../envs/specverse.yaml"
     params:
         cell=MV.cell_of,
         seed=config["seed"],
@@ -62,6 +66,8 @@ rule aggregate_multiverse:
         "results/logs/multiverse/aggregate.log",
     benchmark:
         "results/benchmarks/multiverse/aggregate.tsv"
+    conda:
+        "../envs/specverse.yaml"
     params:
         alpha=config["inference"]["alpha"],
     script:

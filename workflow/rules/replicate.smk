@@ -17,6 +17,8 @@ rule replicate_tables:
         "results/logs/replicate/replicate_tables.log",
     benchmark:
         "results/benchmarks/replicate/replicate_tables.tsv"
+    conda:
+        "../envs/specverse.yaml"
     params:
         se_type=config["replication"]["se_type"],
     script:

@@ -35,6 +35,8 @@ rule report_tables:
         "results/logs/report/report_tables.log",
     benchmark:
         "results/benchmarks/report/report_tables.tsv"
+    conda:
+        "../envs/specverse.yaml"
     script:
         "../scripts/report_tables.py"
 
