@@ -13,11 +13,10 @@ from .covariance import check_se_types
 from .huber import fit_huber
 from .ols import fit_shared
 from .results import COEF_COLUMNS, FullFit, SpecTable, inference
-from .specs import RegSpec, group_specs, validate_inputs
+from .specs import RegSpec, check_estimator, group_specs, validate_inputs
 from . import status as st_
 from .threads import single_blas_thread
 
-ESTIMATORS = ("ols", "wls", "huber")
 #: Specifications solved per batched call; bounds the (chunk, n) and
 #: (chunk, K, K) temporaries (2048 * 150 * 8 B = 2.5 MB each).
 CHUNK = 2048
@@ -171,12 +170,7 @@ def fit_specs(
     f_statistic NaN; HC rows carry status "se_type_not_applicable").
     """
     se_types = check_se_types(se_types)
-    if estimator not in ESTIMATORS:
-        raise ValueError(f"estimator must be one of {ESTIMATORS}, got {estimator!r}")
-    if estimator == "wls" and weights is None:
-        raise ValueError("estimator='wls' needs weights")
-    if estimator != "wls" and weights is not None:
-        raise ValueError(f"weights are only used with estimator='wls', not {estimator!r}")
+    check_estimator(estimator, weights)
     y, Z, w = validate_inputs(y, regressors, weights)
     specs = list(specs)
     for i, s in enumerate(specs):

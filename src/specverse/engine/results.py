@@ -12,27 +12,6 @@ from scipy import special
 from .status import NAMES as STATUS_NAMES
 from .status import OK
 
-#: Column order of the fit_specs table (contract in the team preamble).
-SPEC_COLUMNS = [
-    "spec",
-    "term",
-    "se_type",
-    "estimate",
-    "std_error",
-    "t",
-    "df",
-    "p_two_tailed",
-    "p_one_tailed",
-    "ci_low",
-    "ci_high",
-    "n",
-    "k",
-    "r_squared",
-    "adj_r_squared",
-    "f_statistic",
-    "status",
-]
-
 COEF_COLUMNS = [
     "term",
     "estimate",
@@ -44,6 +23,9 @@ COEF_COLUMNS = [
     "ci_low",
     "ci_high",
 ]
+
+#: Column order of the fit_specs table: one row per spec x term x se_type.
+SPEC_COLUMNS = ["spec", "term", "se_type", *COEF_COLUMNS[1:], "n", "k", "r_squared", "adj_r_squared", "f_statistic", "status"]
 
 
 def inference(estimate, std_error, df, alpha: float, dist: str = "t") -> dict:

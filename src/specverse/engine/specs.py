@@ -45,6 +45,20 @@ class Group:
     m: int  # number of reported terms (positions 1..m of cols)
 
 
+
+ESTIMATORS = ("ols", "wls", "huber")
+
+
+def check_estimator(estimator: str, weights) -> None:
+    """Weights belong to WLS and WLS needs them; anything else is a caller's mistake."""
+    if estimator not in ESTIMATORS:
+        raise ValueError(f"estimator must be one of {ESTIMATORS}, got {estimator!r}")
+    if estimator == "wls" and weights is None:
+        raise ValueError("estimator='wls' needs weights")
+    if estimator != "wls" and weights is not None:
+        raise ValueError(f"weights are only used with estimator='wls', not {estimator!r}")
+
+
 def validate_inputs(y, regressors, weights):
     """Coerce to float arrays and check shapes; returns ``(y, Z, w)``."""
     y = np.asarray(y, dtype=float)

@@ -34,34 +34,19 @@ from .specs import (
 )
 from .variants import sample_rows
 
+FIT_COLUMNS = ("estimate", "std_error", "t", "df", "p_two_tailed", "p_one_tailed", "ci_low", "ci_high", "n", "r_squared")
+RESAMPLE_COLUMNS = ("p_wild", "ci_wild_low", "ci_wild_high", "p_pairs", "ci_pairs_low", "ci_pairs_high", "p_perm")
 TABLE_COLUMNS = (
     "spec_id",
     *DIMENSIONS[:4],
     "term",
     *DIMENSIONS[4:],
     "control_terms",
-    "estimate",
-    "std_error",
-    "t",
-    "df",
-    "p_two_tailed",
-    "p_one_tailed",
-    "ci_low",
-    "ci_high",
-    "n",
-    "r_squared",
+    *FIT_COLUMNS,
     "status",
-    "p_wild",
-    "ci_wild_low",
-    "ci_wild_high",
-    "p_pairs",
-    "ci_pairs_low",
-    "ci_pairs_high",
-    "p_perm",
+    *RESAMPLE_COLUMNS,
     "resample_status",
 )
-FIT_COLUMNS = ("estimate", "std_error", "t", "df", "p_two_tailed", "p_one_tailed", "ci_low", "ci_high", "n", "r_squared")
-RESAMPLE_COLUMNS = ("p_wild", "ci_wild_low", "ci_wild_high", "p_pairs", "ci_pairs_low", "ci_pairs_high", "p_perm")
 COLUMN_INDEX = {name: i for i, name in enumerate(REGRESSOR_COLUMNS)}
 
 

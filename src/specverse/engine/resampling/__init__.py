@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..seeds import method_rng
-from ..specs import RegSpec, validate_inputs
+from ..specs import RegSpec, check_estimator, validate_inputs
 from ..threads import single_blas_thread
 from . import _design
 from .pairs import huber_pairs_draws, pair_counts, pairs_draws, pairs_indices, pairs_inference
@@ -31,7 +31,6 @@ from .wild import wild_inference, wild_weight_blocks
 __all__ = ["resample", "METHODS", "COLUMNS"]
 
 METHODS = ("wild", "pairs", "permutation")
-ESTIMATORS = ("ols", "wls", "huber")
 COLUMNS = [
     "spec",
     "term",
@@ -200,10 +199,5 @@ def _check_args(methods, draws, wild_kind, perm_kind, se_type, alpha, estimator,
         raise ValueError(f"se_type must be one of {SE_TYPES}, got {se_type!r}")
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must lie in (0, 1), got {alpha!r}")
-    if estimator not in ESTIMATORS:
-        raise ValueError(f"estimator must be one of {ESTIMATORS}, got {estimator!r}")
-    if estimator == "wls" and weights is None:
-        raise ValueError("estimator='wls' needs weights")
-    if estimator != "wls" and weights is not None:
-        raise ValueError(f"weights are only used with estimator='wls', not {estimator!r}")
+    check_estimator(estimator, weights)
     return methods
