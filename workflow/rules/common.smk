@@ -1,9 +1,9 @@
 # Shared helpers: config validation, the scenario list, and the registry of final targets.
 # Each stage file adds its outputs to TARGETS; rule all asks for all of them.
-import re
-
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
+
+from specverse.study.specs import scenario_options
 
 validate(config, schema="../schemas/config.schema.yaml")
 
@@ -16,9 +16,7 @@ def final_outputs():
 
 def scenarios():
     """Embedded data yields the simulated scenarios; a user's file is the one observed scenario."""
-    if config["data"]["source"] == "csv":
-        return ["observed"]
-    return list(config["data"]["scenarios"])
+    return list(scenario_options(config["data"]))
 
 
 # --- data stage
@@ -48,10 +46,6 @@ def build_dataset_inputs():
 
 def fig_treatments():
     return list(MULTIVERSE.options["treatment"])
-
-
-def fig_constraint(values):
-    return "|".join(re.escape(v) for v in values)
 
 
 def fig_scenario_variants(wildcards):

@@ -2,10 +2,8 @@
 # matter, null distributions of the paper's models and Table 2 against the published one.
 # Library code: src/specverse/figures (one call per script in workflow/scripts/).
 FIG_LABELS = {"scenario": "{scenario}", "treatment": "{treatment}"}
-FIG_CONSTRAINTS = {
-    "scenario": fig_constraint(scenarios()),
-    "treatment": fig_constraint(fig_treatments()),
-}
+# Exact alternations of the configured options, as for the multiverse cells.
+FIG_CONSTRAINTS = MV.constraints(("scenario", "treatment"))
 
 
 rule joint_test:
