@@ -1,0 +1,75 @@
+"""Atomic writes and the table formats every layer reads and writes.
+
+A reader (a later rule, the report, a user) must never see half a file: each writer
+writes a temporary file beside the target and renames it only when complete, so a
+crash or an interrupted job leaves the previous file or none.  Files are made
+world-readable (mkstemp makes 0600; the report and browsers must read them).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike, suffix: str = ".tmp"):
+    """Yield a temporary path beside ``path``; rename it to ``path`` on success.
+
+    ``suffix`` lets writers that infer the format from the extension (matplotlib,
+    parquet) see the right one.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
+    os.close(fd)
+    os.chmod(tmp, 0o644)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def write_csv(df: pd.DataFrame, path, **to_csv) -> None:
+    """CSV without the index (pandas' default round-trip float formatting)."""
+    with atomic_path(path, ".csv") as tmp:
+        df.to_csv(tmp, index=False, **to_csv)
+
+
+def write_parquet(df: pd.DataFrame, path) -> None:
+    with atomic_path(path, ".parquet") as tmp:
+        df.to_parquet(tmp, index=False)
+
+
+def write_text(text: str, path) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def write_json(obj, path) -> None:
+    """Indented JSON; non-finite floats become null (JSON has no NaN)."""
+    write_text(json.dumps(finite(obj), indent=2) + "\n", path)
+
+
+def finite(obj):
+    """``obj`` with every non-finite float replaced by None, recursively."""
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if isinstance(obj, dict):
+        return {k: finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [finite(v) for v in obj]
+    return obj
+
+
+def read_table(path) -> pd.DataFrame:
+    """A table written by this package: parquet or CSV by extension."""
+    path = Path(path)
+    return pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
