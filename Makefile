@@ -4,10 +4,6 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 CORES  ?= all
-# One BLAS thread per process: parallelism comes from Snakemake's jobs.
-export OPENBLAS_NUM_THREADS := 1
-export OMP_NUM_THREADS := 1
-export MKL_NUM_THREADS := 1
 
 .PHONY: setup setup-dev run report test test-fast bench slurm-test lint lock clean
 
@@ -52,7 +48,7 @@ lint: setup-dev
 
 ## make bench: the engine against its peers, side by side (installs the bench extra)
 bench: $(VENV)/.bench-stamp
-	$(BIN)/python workflow/scripts/benchmark_engine.py --out results/benchmarks/engine.json
+	$(BIN)/python bench/engine_peers.py --out results/benchmarks/engine.json
 
 ## make slurm-test: start a one-node SLURM cluster (root + apt) and run the test config through it
 slurm-test: setup-dev

@@ -1,5 +1,6 @@
 # Stress-test of Andrews, Downe & Guarneros-Meza (LAAs and social cohesion) over every
-# defensible specification. Stages live in workflow/rules/; the numerical work in src/specverse.
+# defensible specification. Stages live in workflow/rules/ (in the order data flows);
+# the numerical work in src/specverse (docs/architecture.md).
 from snakemake.utils import min_version
 
 min_version("9.0")
@@ -12,6 +13,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/replicate.smk"
 include: "workflow/rules/multiverse.smk"
+include: "workflow/rules/analysis.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/audit.smk"
 include: "workflow/rules/report.smk"
@@ -20,4 +22,4 @@ include: "workflow/rules/report.smk"
 rule all:
     default_target: True
     input:
-        final_outputs(),
+        final_outputs,

@@ -170,7 +170,6 @@ log "one-node cluster up: $HOST, $CPUS CPUs, $MEM_MB MB, state in $STATE ($(($(d
 export SPECVERSE_SLURM=1
 export SPECVERSE_SLURM_JOBCOMP=$STATE/jobcomp.log
 export SPECVERSE_SLURM_PARTITION=debug
-export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 if [ $# -gt 0 ]; then
 	"$@"
 else

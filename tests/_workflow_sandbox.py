@@ -27,10 +27,7 @@ _DATED_SUFFIXES = {".html", ".pdf", ".svg"}
 
 
 def workflow_env() -> dict[str, str]:
-    env = dict(os.environ)
-    # One BLAS thread per process, as in the Makefile: parallelism comes from snakemake.
-    env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
-    return env
+    return dict(os.environ)
 
 
 def make_copy(dest: Path) -> Path:

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from specverse.engine import fit_outcomes
 from specverse.study import audit
 
 N_AREAS = 150
@@ -80,25 +81,25 @@ def big_run(frame):
         ("lsp_preferred", "point_change", "stretch_2008"),
     ],
 )
-def test_batched_fit_equals_statsmodels(frame, baseline, outcome, treatment):
+def test_family_fit_equals_statsmodels(frame, baseline, outcome, treatment):
     import statsmodels.api as sm
 
     s = settings(replications=3)
     anchor = audit.calibrate(frame, s)
     panel = audit.simulate(anchor, audit.designs(s)[-1], s)
     y, X, names, mask = audit.family_arrays(panel, anchor, baseline, outcome, treatment)
-    fit = audit.fit_batched(y, X, anchor.controls, mask)
+    fit = fit_outcomes(y, X, anchor.controls, mask)
     for r in range(3):
         design = sm.add_constant(np.column_stack([X[r][mask], anchor.controls[mask]]), has_constant="add")
         ref = sm.OLS(y[r][mask], design).fit(cov_type="HC1")
         p = len(names)
-        np.testing.assert_allclose(fit["estimate"][r], ref.params[1 : 1 + p], rtol=1e-10, atol=1e-12)
-        np.testing.assert_allclose(fit["std_error"][r], ref.bse[1 : 1 + p], rtol=1e-10)
+        np.testing.assert_allclose(fit.estimate[r], ref.params[1 : 1 + p], rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(fit.std_error[r], ref.bse[1 : 1 + p], rtol=1e-10)
         t_ref = np.asarray(ref.tvalues[1 : 1 + p])
         # The paper's inference: t distribution with the residual df, one-tailed H1: > 0.
-        np.testing.assert_allclose(fit["p_one_tailed"][r], stats.t.sf(t_ref, ref.df_resid), rtol=1e-8)
-        np.testing.assert_allclose(fit["p_two_tailed"][r], 2 * stats.t.sf(abs(t_ref), ref.df_resid), rtol=1e-8)
-        assert fit["df"] == ref.df_resid and fit["n"] == ref.nobs
+        np.testing.assert_allclose(fit.p_one_tailed[r], stats.t.sf(t_ref, ref.df_resid), rtol=1e-8)
+        np.testing.assert_allclose(fit.p_two_tailed[r], 2 * stats.t.sf(abs(t_ref), ref.df_resid), rtol=1e-8)
+        assert fit.df == ref.df_resid and fit.n == ref.nobs
 
 
 def test_family_options_mean_what_the_multiverse_means(frame):
@@ -150,7 +151,7 @@ def test_rule_a_expectation_in_noisy_surveys(frame, kw):
     design = audit.designs(s)[0]
     y, X, _, mask = audit.family_arrays(audit.simulate(anchor, design, s), anchor, "published",
                                         "pct_change", "stretch_2006")
-    est = audit.fit_batched(y, X, anchor.controls, mask)["estimate"][:, 0]
+    est = fit_outcomes(y, X, anchor.controls, mask).estimate[:, 0]
     expected = audit.expected_slope(anchor, design, s, "target_stretch")
     assert expected > 0.05
     assert abs(est.mean() - expected) < 4 * est.std(ddof=1) / np.sqrt(est.size)

@@ -27,7 +27,7 @@ from scipy import stats
 
 from specverse.engine.resampling import resample
 from specverse.engine.seeds import spec_seed
-from specverse.engine.specs import RegSpec
+from specverse.engine.regspec import RegSpec
 
 N = 150
 REPS = 1000

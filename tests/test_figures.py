@@ -1,21 +1,21 @@
 """Figures: the simulated-data note, the curve arithmetic (sorting, categories, indicator
-aggregation), the null draws against statsmodels, and every figure rendered (>= 200 dpi
-PNG plus PDF) with the note visible, on synthetic tables with the real columns."""
+aggregation), and every figure rendered (>= 200 dpi PNG plus PDF) with the note visible,
+on synthetic tables with the real columns."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
-import statsmodels.api as sm
 from PIL import Image
 
-from specverse.engine.seeds import method_rng, spec_seed
-from specverse.figures import _plot, build, curve, influence, joint, joint_figure, notes, nulls, replication
-from specverse.figures._table import CHOICE_DIMENSIONS, published_reference, read_specifications
-from specverse.study.specs import CONTROL_TERMS
+from specverse.analysis import influence as influence_tables
+from specverse.analysis.table import CHOICE_DIMENSIONS, published_reference, read_specifications
+from specverse.figures import _plot, curve, influence, joint, nulls, replication
+from specverse.figures.html_tables import report_pages
+from specverse.study import simulated_note as notes
 
-import _figures_fixtures as fx
+import _fake_tables as fx
 
 
 @pytest.fixture
@@ -109,35 +109,6 @@ def test_specification_table_missing_column_is_named(tmp_path):
         read_specifications(path)
 
 
-# -- null draws ---------------------------------------------------------------------------
-
-def test_null_draws_equal_statsmodels():
-    variant = fx.variant_frame(n=80, seed=7)
-    y, X = nulls.model_arrays(variant, "target_on")
-    d = nulls.t_draws(y, X, draws=30, seed=3, identity="nulls;test", se_type="HC1")
-    res = sm.OLS(y, X).fit(cov_type="HC1")
-    assert d["observed"] == pytest.approx(res.tvalues[0], rel=1e-10)
-    base = spec_seed(3, "nulls;test")
-    Z = X[:, 1:]
-    f_r = sm.OLS(y, Z).fit().fittedvalues
-    e_r = y - f_r
-    perm = np.argsort(method_rng(base, "permutation").random((30, len(y))), axis=1)[0]
-    assert d["permutation"][0] == pytest.approx(sm.OLS(f_r + e_r[perm], X).fit(cov_type="HC1").tvalues[0], rel=1e-9)
-    v = method_rng(base, "wild").choice(np.array([-1.0, 1.0]), size=(len(y), 30))[:, 0]
-    assert d["wild"][0] == pytest.approx(sm.OLS(f_r + e_r * v, X).fit(cov_type="HC1").tvalues[0], rel=1e-9)
-    counts = joint.pair_counts(method_rng(base, "pairs"), len(y), 30)[0]
-    idx = np.repeat(np.arange(len(y)), counts.astype(int))
-    boot = sm.OLS(y[idx], X[idx]).fit(cov_type="HC1")
-    assert d["pairs"][0] == pytest.approx((boot.params[0] - res.params[0]) / boot.bse[0], rel=1e-9)
-
-
-def test_paper_model_arrays_use_complete_cases():
-    variant = fx.variant_frame(n=80, seed=7)
-    y, X = nulls.model_arrays(variant, "target_stretch")
-    assert len(y) == np.isfinite(variant["target_stretch"]).sum()
-    assert X.shape[1] == 1 + len(CONTROL_TERMS) + 1 and (X[:, -1] == 1).all()
-
-
 # -- replication arithmetic -----------------------------------------------------------------
 
 def test_table2_rows_in_published_se_units():
@@ -195,12 +166,11 @@ def test_other_figures_render_with_note(tmp_path, captured_notes):
     specs = fx.specifications(size="small")
     cb = fx.codebook()
     note = notes.simulated_note(cb, "mechanical")
-    inf, var = influence.influence_table(specs), influence.variance_table(specs)
+    inf, var = influence_tables.influence_table(specs), influence_tables.variance_table(specs)
     influence.plot_influence(inf, "mechanical", png=tmp_path / "i.png", pdf=tmp_path / "i.pdf", note=note)
     influence.plot_variance(var, "mechanical", png=tmp_path / "v.png", pdf=tmp_path / "v.pdf", note=note)
-    variant = fx.variant_frame(n=90, seed=2)
-    nulls.plot_nulls(variant, fx.table2(), specs, "mechanical", draws=49, seed=1, png=tmp_path / "n.png",
-                     pdf=tmp_path / "n.pdf", note=note)
+    draws, tests = fx.paper_null_draws("mechanical")
+    nulls.plot_nulls(draws, tests, "mechanical", png=tmp_path / "n.png", pdf=tmp_path / "n.pdf", note=note)
     replication.plot_table2(fx.table2(), png=tmp_path / "t.png", pdf=tmp_path / "t.pdf",
                             note=notes.simulated_note(cb, ["causal", "mechanical"]))
     tests = pd.DataFrame([{
@@ -212,7 +182,7 @@ def test_other_figures_render_with_note(tmp_path, captured_notes):
     curves = pd.DataFrame({"scenario": "mechanical", "treatment": "target_on", "term": "target_on",
                            "quantile_rank": grid, "observed": grid - 0.3, "null_q025": grid - 1.0,
                            "null_q500": grid - 0.5, "null_q975": grid})
-    joint_figure.plot_joint(tests, curves, "mechanical", png=tmp_path / "j.png", pdf=tmp_path / "j.pdf", note=note)
+    joint.plot_joint(tests, curves, "mechanical", png=tmp_path / "j.png", pdf=tmp_path / "j.pdf", note=note)
     for name in "ivntj":
         _check_outputs(tmp_path / f"{name}.png", tmp_path / f"{name}.pdf")
     assert len(captured_notes) == 5
@@ -220,33 +190,17 @@ def test_other_figures_render_with_note(tmp_path, captured_notes):
     assert "'causal'" in captured_notes[3][0] and "'mechanical'" in captured_notes[3][0]
 
 
-def test_nulls_figure_reports_the_table_p_values():
+def test_report_tables_carry_the_note():
     specs = fx.specifications(size="small")
-    p = nulls.table_p_values(specs, "causal", "target_on", "HC1")
-    row = specs[(specs["scenario"] == "causal") & (specs["treatment"] == "target_on") & (specs["baseline"] == "published")
-                & (specs["outcome"] == "pct_change") & (specs["controls"] == "full") & (specs["sample"] == "all")
-                & (specs["estimator"] == "ols") & (specs["se_type"] == "HC1")].iloc[0]
-    assert p == {"permutation": row["p_perm"], "wild": row["p_wild"], "pairs": row["p_pairs"]}
-
-
-def test_report_tables_carry_the_note(tmp_path):
-    specs = fx.specifications(size="small")
-    cb_path, t2_path, fit_path = tmp_path / "codebook.csv", tmp_path / "table2.csv", tmp_path / "fit.csv"
-    fx.codebook().to_csv(cb_path, index=False)
-    fx.table2().to_csv(t2_path, index=False)
-    pd.DataFrame({"scenario": ["causal", "mechanical"] * 3, "model": [1, 1, 2, 2, 3, 3], "n": 150,
-                  "r_squared": 0.2, "f_statistic": 2.0}).to_csv(fit_path, index=False)
-    spec_path = tmp_path / "specs.parquet"
-    specs.to_parquet(spec_path)
-    build.run_influence(spec_path, alpha=0.05, out_influence=tmp_path / "inf.csv", out_variance=tmp_path / "var.csv")
-    joint_path = tmp_path / "joint.csv"
-    pd.DataFrame([{"scenario": "causal", "treatment": "target_on", "term": "target_on", "median_estimate": 0.9,
-                   "p_median": 0.01}]).to_csv(joint_path, index=False)
-    out = {k: tmp_path / f"{k}.html" for k in ("joint", "table2", "influence")}
-    build.report_tables(joint_path, t2_path, fit_path, tmp_path / "inf.csv", cb_path, out_joint=out["joint"],
-                        out_table2=out["table2"], out_influence=out["influence"])
-    for path in out.values():
-        html = path.read_text()
+    cb = fx.codebook()
+    fit = pd.DataFrame({"scenario": ["causal", "mechanical"] * 3, "model": [1, 1, 2, 2, 3, 3], "n": 150,
+                        "r_squared": 0.2, "f_statistic": 2.0})
+    joint_tests = pd.DataFrame([{"scenario": "causal", "treatment": "target_on", "term": "target_on",
+                                 "median_estimate": 0.9, "p_median": 0.01}])
+    pages = report_pages(joint_tests, fx.table2(), fit, influence_tables.influence_table(specs, 0.05),
+                         lambda scenarios: notes.simulated_note(cb, scenarios))
+    assert set(pages) == {"joint", "table2", "influence"}
+    for html in pages.values():
         assert '<div class="note">SIMULATED DATA' in html and "<table>" in html
-    assert "0.952" in out["table2"].read_text()
-    assert "robustness_ratio" in out["influence"].read_text()
+    assert "0.952" in pages["table2"]
+    assert "robustness_ratio" in pages["influence"]

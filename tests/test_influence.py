@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from specverse.figures import influence
+from specverse.analysis import influence
 
-import _figures_fixtures as fx
+import _fake_tables as fx
 
 BASE = {"scenario": "causal", "outcome": "pct_change", "treatment": "target_on", "term": "target_on",
         "controls": "full", "estimator": "ols", "status": "ok", "std_error": 1.0, "p_two_tailed": 0.5,

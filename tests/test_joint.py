@@ -10,63 +10,11 @@ import pytest
 import statsmodels.api as sm
 from scipy import stats
 
-from specverse.engine.seeds import method_rng, spec_seed
-from specverse.figures import joint, joint_study
-from specverse.study.specs import TREATMENT_TERMS
-
-import _figures_fixtures as fx
-
-
-def _design(n=40, seed=0, weights=False):
-    rng = np.random.default_rng(seed)
-    X = np.column_stack([rng.normal(size=n), rng.binomial(1, 0.4, n).astype(float), np.ones(n)])
-    rows = np.ones(n, bool)
-    rows[:6] = False
-    Y = np.column_stack([0.5 * X[:, 0] + rng.normal(size=n) * (1 + X[:, 1]), rng.normal(size=n)])
-    w = rng.uniform(0.5, 2.0, n) if weights else None
-    return joint.Design(X=X, rows=rows, Y=Y, terms=(0, 1), weights=w)
-
-
-@pytest.mark.parametrize("weights", [False, True])
-def test_refit_equals_statsmodels_on_duplicated_rows(weights):
-    d = _design(weights=weights)
-    n = d.X.shape[0]
-    counts = joint.pair_counts(np.random.default_rng(5), n, 4)
-    fit = joint.refit_design(d, counts, joint.SE_TYPES)
-    for r in range(4):
-        idx = np.repeat(np.arange(n), counts[r].astype(int))
-        idx = idx[d.rows[idx]]
-        for m in range(2):
-            mod = sm.WLS(d.Y[idx, m], d.X[idx], weights=d.weights[idx]) if weights else sm.OLS(d.Y[idx, m], d.X[idx])
-            for s in joint.SE_TYPES:
-                res = mod.fit(cov_type="nonrobust" if s == "classical" else s)
-                np.testing.assert_allclose(fit.beta[r, m], res.params[:2], rtol=1e-10)
-                np.testing.assert_allclose(fit.se[s][r, m], res.bse[:2], rtol=1e-9)
-            assert fit.df[r] == res.df_resid
-
-
-def test_singular_draw_is_nan_not_a_number():
-    d = _design()
-    n = d.X.shape[0]
-    counts = np.ones((2, n))
-    counts[1, d.X[:, 1] == 1] = 0  # the dummy never drawn: column of zeros
-    counts[1, d.X[:, 1] == 0] += 1
-    fit = joint.refit_design(d, counts, ("HC1",))
-    assert np.isfinite(fit.beta[0]).all() and np.isfinite(fit.se["HC1"][0]).all()
-    assert np.isnan(fit.beta[1]).all() and np.isnan(fit.se["HC1"][1]).all() and np.isnan(fit.df[1])
-
-
-def test_refit_of_y_star_is_shifted_refit_of_y():
-    """The null y* = y - b x refits to b* - b with the same SE (what the module relies on)."""
-    d = _design()
-    n = d.X.shape[0]
-    counts = joint.pair_counts(np.random.default_rng(9), n, 3)
-    b = 0.37
-    star = joint.Design(X=d.X, rows=d.rows, Y=d.Y - b * d.X[:, [0]], terms=(0,))
-    f_y = joint.refit_design(joint.Design(X=d.X, rows=d.rows, Y=d.Y, terms=(0,)), counts, ("HC3",))
-    f_star = joint.refit_design(star, counts, ("HC3",))
-    np.testing.assert_allclose(f_star.beta, f_y.beta - b, rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(f_star.se["HC3"], f_y.se["HC3"], rtol=1e-10)
+from specverse.analysis import joint_test as joint
+from specverse.engine import draw_pair_counts, method_rng, spec_seed
+from specverse.study.plan import TREATMENT_TERMS
+from specverse.study.row_designs import build_designs
+from specverse.study.variants import build_variant
 
 
 def test_observed_statistics_by_hand():
@@ -112,14 +60,13 @@ def test_null_curve_quantiles():
     np.testing.assert_allclose(band[:, 0], [2.5, 3.5, 4.5])
 
 
-def _variants():
-    """Two baselines: the same regressors, outcomes measured against another 2006 figure."""
-    pub = fx.variant_frame(n=60, seed=3)
-    lsp = pub.assign(baseline="lsp_preferred")
-    lsp["ni1_2006"] = pub["ni1_2006"] - np.random.default_rng(8).uniform(0, 2, len(pub))
-    lsp["point_change"] = lsp["ni1_2008"] - lsp["ni1_2006"]
-    lsp["pct_change"] = 100 * lsp["point_change"] / lsp["ni1_2006"]
-    return {"published": pub, "lsp_preferred": lsp}
+@pytest.fixture(scope="module")
+def variants(make_areas):
+    """Two baselines of made-up areas: the same regressors, outcomes measured against
+    another 2006 figure where the area has an LSP-preferred one."""
+    analysis = make_areas(n=60, seed=3, scenarios=("causal",))
+    analysis["ni1_2006_lsp"] = analysis["ni1_2006"] - np.random.default_rng(8).uniform(0, 2, len(analysis))
+    return {b: build_variant(analysis, "causal", b) for b in ("published", "lsp_preferred")}
 
 
 def _small_table(variant: pd.DataFrame, baseline: str = "published", treatment: str = "target_on") -> pd.DataFrame:
@@ -159,7 +106,7 @@ def _brute_force(table, variants, draws, seed, alpha):
     kept = table[table["estimator"] != "huber"].reset_index(drop=True)
     rng = method_rng(spec_seed(seed, "joint_test;scenario=causal;treatment=target_on"), "joint_pairs")
     n = len(variants["published"])
-    counts = joint.pair_counts(rng, n, draws)
+    counts = draw_pair_counts(rng, n, draws)
     sign = joint.dominant_sign(kept["estimate"])
     med, nsig, z = [], [], []
     for r in range(draws):
@@ -184,18 +131,17 @@ def _brute_force(table, variants, draws, seed, alpha):
     return obs, np.array(med), np.array(nsig), np.array(z)
 
 
-def test_joint_test_matches_a_statsmodels_loop():
-    variants = _variants()
+def test_joint_test_matches_a_statsmodels_loop(variants):
     table = pd.concat([_small_table(v, b) for b, v in variants.items()], ignore_index=True)
     draws, seed, alpha = 20, 11, 0.05
-    recs, curve = joint_study.joint_test_treatment(table, variants, draws=draws, seed=seed,
+    recs, curve = joint.joint_test_treatment(table, variants, draws=draws, seed=seed,
                                                    alpha=alpha, curve_points=10)
     assert len(recs) == 1
     rec = recs[0]
     obs, med, nsig, z = _brute_force(table, variants, draws, seed, alpha)
     assert rec["n_specifications"] == 64 and rec["n_excluded_huber"] == 32
     # the two baselines share every design (same regressors and rows): 2 controls x 2 samples x 2 estimators
-    designs, _ = joint_study.build_designs(table[table["estimator"] != "huber"], variants, "target_on")
+    designs, _ = build_designs(table[table["estimator"] != "huber"], variants, "target_on")
     assert len(designs) == 8 and all(d.Y.shape[1] == 4 for d in designs)
     assert rec["median_estimate"] == pytest.approx(obs["median_estimate"], rel=1e-12)
     assert rec["n_significant"] == obs["n_significant"]
@@ -208,37 +154,35 @@ def test_joint_test_matches_a_statsmodels_loop():
     assert (curve["null_q025"] <= curve["null_q500"]).all() and (curve["null_q500"] <= curve["null_q975"]).all()
 
 
-def test_joint_test_refuses_a_design_that_does_not_reproduce_the_table():
-    variant = fx.variant_frame(n=60, seed=3)
+def test_joint_test_refuses_a_design_that_does_not_reproduce_the_table(variants):
+    variant = variants["published"]
     table = _small_table(variant)
     table.loc[3, "estimate"] += 0.01
     with pytest.raises(ValueError, match=table.loc[3, "spec_id"]):
-        joint_study.joint_test_treatment(table, {"published": variant}, draws=5, seed=1, alpha=0.05)
+        joint.joint_test_treatment(table, {"published": variant}, draws=5, seed=1, alpha=0.05)
 
 
-def test_joint_test_names_a_missing_variant():
-    variants = _variants()
+def test_joint_test_names_a_missing_variant(variants):
     table = _small_table(variants["lsp_preferred"], "lsp_preferred")
     with pytest.raises(ValueError, match="lsp_preferred"):
-        joint_study.joint_test_treatment(table, {"published": variants["published"]}, draws=5, seed=1, alpha=0.05)
+        joint.joint_test_treatment(table, {"published": variants["published"]}, draws=5, seed=1, alpha=0.05)
 
 
-def test_joint_draws_depend_on_seed_and_identity_only():
-    variant = fx.variant_frame(n=60, seed=3)
+def test_joint_draws_depend_on_seed_and_identity_only(variants):
+    variant = variants["published"]
     table = _small_table(variant)
-    a, _ = joint_study.joint_test_treatment(table, {"published": variant}, draws=20, seed=4, alpha=0.05)
-    b, _ = joint_study.joint_test_treatment(table.sample(frac=1, random_state=1), {"published": variant}, draws=20,
+    a, _ = joint.joint_test_treatment(table, {"published": variant}, draws=20, seed=4, alpha=0.05)
+    b, _ = joint.joint_test_treatment(table.sample(frac=1, random_state=1), {"published": variant}, draws=20,
                                             seed=4, alpha=0.05)
     assert a == b
 
 
-def test_two_term_treatment_shares_refits_without_changing_either_curve():
-    variants = _variants()
+def test_two_term_treatment_shares_refits_without_changing_either_curve(variants):
     table = pd.concat([_small_table(v, b, "target_on_and_stretch") for b, v in variants.items()], ignore_index=True)
-    both, curves = joint_study.joint_test_treatment(table, variants, draws=15, seed=2, alpha=0.05, curve_points=5)
+    both, curves = joint.joint_test_treatment(table, variants, draws=15, seed=2, alpha=0.05, curve_points=5)
     assert [r["term"] for r in both] == ["target_on", "target_stretch"]
     for rec in both:
-        alone, _ = joint_study.joint_test_treatment(table[table["term"] == rec["term"]], variants, draws=15, seed=2,
+        alone, _ = joint.joint_test_treatment(table[table["term"] == rec["term"]], variants, draws=15, seed=2,
                                                     alpha=0.05, curve_points=5)
         assert alone == [rec]
     assert set(curves["term"]) == {"target_on", "target_stretch"}

@@ -14,19 +14,19 @@ import pandas as pd
 import pytest
 import yaml
 
-from specverse.study import multiverse, specs, variants
-from specverse.study.specs import build_multiverse
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _multiverse_fixtures import simulated_analysis  # noqa: E402
-from test_specs import load_config  # noqa: E402
+from specverse import io
+from specverse.analysis.summary import summarize
+from specverse.engine import ols_influence
+from specverse.study import plan, spec_table, variants
+from specverse.study.evaluate import evaluate_cell
+from specverse.study.plan import build_multiverse
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def analysis():
-    return simulated_analysis()
+def analysis(make_areas):
+    return make_areas(scenarios=("causal", "mechanical"))
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +38,7 @@ def variant_tables(analysis):
     }
 
 
-def small_config(**multiverse_options):
+def small_config(load_config, **multiverse_options):
     config = load_config("test.yaml")
     config["multiverse"].update(multiverse_options)
     config["inference"]["draws"] = 49
@@ -46,8 +46,9 @@ def small_config(**multiverse_options):
 
 
 @pytest.fixture(scope="module")
-def table(variant_tables):
+def table(variant_tables, load_config):
     config = small_config(
+        load_config,
         outcome=["pct_change", "ancova"],
         treatment=["target_on", "stretch_2008", "stretch_laa_only", "target_on_and_stretch"],
         controls=["full", "leave_one_out", "none"],
@@ -55,7 +56,7 @@ def table(variant_tables):
         se_type=["HC1", "HC3", "classical"],
     )
     universe = build_multiverse(config)
-    return multiverse.evaluate_cell(variant_tables, universe, {"scenario": "causal"}, seed=config["seed"], inference=config["inference"])
+    return evaluate_cell(variant_tables, universe, {"scenario": "causal"}, seed=config["seed"], inference=config["inference"])
 
 
 # --- data variants ---------------------------------------------------------------------
@@ -90,12 +91,12 @@ def test_variant_outcomes_and_stretches_follow_the_baseline(analysis):
 def test_cooks_distance_matches_statsmodels(variant_tables):
     sm = pytest.importorskip("statsmodels.api")
     v = variant_tables[("causal", "published")]
-    cols = ["target_stretch", *specs.CONTROL_TERMS]
+    cols = ["target_stretch", *plan.CONTROL_TERMS]
     used = v[["pct_change", *cols]].notna().all(axis=1).to_numpy()
     X = sm.add_constant(v.loc[used, cols].to_numpy(float), prepend=False)
     y = v.loc[used, "pct_change"].to_numpy(float)
     ref = sm.OLS(y, X).fit().get_influence().cooks_distance[0]
-    np.testing.assert_allclose(variants.cooks_distance(y, X), ref, rtol=1e-10)
+    np.testing.assert_allclose(ols_influence(y, X)["cooks_distance"], ref, rtol=1e-10)
     flagged = variants.influential_rows(v, "stretch_2006")
     assert flagged[used].tolist() == (ref > 4 / used.sum()).tolist()
     assert not flagged[~used].any()
@@ -123,7 +124,7 @@ def test_missing_scenario_is_a_clear_error(analysis):
 
 
 def test_table_columns_and_one_row_per_spec_and_term(table):
-    assert list(table.columns) == list(multiverse.TABLE_COLUMNS)
+    assert list(table.columns) == list(spec_table.TABLE_COLUMNS)
     assert not table.duplicated(["spec_id", "term"]).any()
     both = table[table["treatment"] == "target_on_and_stretch"]
     assert set(both["term"]) == {"target_on", "target_stretch"}
@@ -131,7 +132,7 @@ def test_table_columns_and_one_row_per_spec_and_term(table):
     assert set(table.loc[table["treatment"] == "stretch_2008", "term"]) == {"target_stretch_2008"}
     # every spec id is the hash of the row's choices
     for row in table.sample(20, random_state=0).itertuples():
-        spec = specs.Spec(*(getattr(row, d) for d in specs.DIMENSIONS))
+        spec = plan.Spec(*(getattr(row, d) for d in plan.DIMENSIONS))
         assert row.spec_id == spec.spec_id
 
 
@@ -142,7 +143,7 @@ def test_control_terms(table):
             rows = rows[rows[k] == val]
         return set(rows["control_terms"])
 
-    full = ";".join(specs.CONTROL_TERMS)
+    full = ";".join(plan.CONTROL_TERMS)
     assert terms(controls="full", sample="all", outcome="pct_change") == {full}
     assert terms(controls="full", sample="all", outcome="ancova") == {full + ";ni1_2006"}
     assert terms(controls="none", outcome="ancova") == {"ni1_2006"}
@@ -177,8 +178,8 @@ def test_declared_exclusions_appear_as_rows(table):
     assert table["resample_status"].notna().all()
 
 
-def test_data_conditions(variant_tables, analysis):
-    config = small_config(treatment=["stretch_laa_only"], sample=["all", "no_london"], estimator=["ols", "wls_population"], controls=["none"])
+def test_data_conditions(variant_tables, analysis, load_config):
+    config = small_config(load_config, treatment=["stretch_laa_only"], sample=["all", "no_london"], estimator=["ols", "wls_population"], controls=["none"])
     config["inference"]["methods"] = []
     universe = build_multiverse(config)
     # LAA areas only in London: no LAA area left once London is dropped.
@@ -189,7 +190,7 @@ def test_data_conditions(variant_tables, analysis):
         v.loc[~london, "target_on"] = 0
         v.loc[~london, ["target_stretch", "target_stretch_2008"]] = 0.0
         changed[key] = v.drop(columns=["population"])
-    out = multiverse.evaluate_cell(changed, universe, {"scenario": "causal"}, seed=1, inference=config["inference"])
+    out = evaluate_cell(changed, universe, {"scenario": "causal"}, seed=1, inference=config["inference"])
     no_laa = out[(out["sample"] == "no_london") & (out["estimator"] == "ols")]
     assert no_laa["status"].str.fullmatch("excluded: no LAA area with a stretch value in this sample").all()
     wls = out[out["estimator"] == "wls_population"]
@@ -204,8 +205,8 @@ def _fit_statsmodels(v, row):
     sm = pytest.importorskip("statsmodels.api")
     from statsmodels.robust.norms import HuberT
 
-    y_col = specs.OUTCOME_COLUMN[row.outcome]
-    terms = list(specs.TREATMENT_TERMS[row.treatment])
+    y_col = plan.OUTCOME_COLUMN[row.outcome]
+    terms = list(plan.TREATMENT_TERMS[row.treatment])
     controls = [c for c in row.control_terms.split(";") if c]
     rows = variants.sample_rows(v, row.sample, row.treatment)
     data = v.loc[rows, [y_col, *terms, *controls, "population"]].dropna()
@@ -250,7 +251,7 @@ def test_a_row_is_reproduced_by_hand_with_statsmodels(table, variant_tables, whe
 
 def test_resampling_runs_once_per_model_and_is_shared_by_se_types(table):
     ok = table[(table["resample_status"] == "ok")]
-    per_model = ok.groupby([d for d in specs.DIMENSIONS if d != "se_type"] + ["term"])
+    per_model = ok.groupby([d for d in plan.DIMENSIONS if d != "se_type"] + ["term"])
     assert (per_model["se_type"].nunique() == 3).all()
     for col in ("p_wild", "p_pairs", "p_perm", "ci_wild_low", "ci_pairs_high"):
         assert (per_model[col].nunique() == 1).all(), col
@@ -259,16 +260,16 @@ def test_resampling_runs_once_per_model_and_is_shared_by_se_types(table):
     np.testing.assert_allclose(grid, np.round(grid), atol=1e-9)
 
 
-def test_cells_are_invariant_to_fan_out(variant_tables):
-    config = small_config(controls=["full", "none"], sample=["all", "no_influential"], treatment=["target_on", "target_on_and_stretch"])
+def test_cells_are_invariant_to_fan_out(variant_tables, load_config):
+    config = small_config(load_config, controls=["full", "none"], sample=["all", "no_influential"], treatment=["target_on", "target_on_and_stretch"])
     whole = build_multiverse({**config, "fan_out": []})
-    split = build_multiverse({**config, "fan_out": list(specs.FAN_OUT_DIMENSIONS)})
-    one = multiverse.combine_cells([multiverse.evaluate_cell(variant_tables, whole, {}, seed=5, inference=config["inference"])])
-    parts = [multiverse.evaluate_cell(variant_tables, split, c, seed=5, inference=config["inference"]) for c in split.cells()]
-    many = multiverse.combine_cells(parts)
+    split = build_multiverse({**config, "fan_out": list(plan.FAN_OUT_DIMENSIONS)})
+    one = spec_table.combine_cells([evaluate_cell(variant_tables, whole, {}, seed=5, inference=config["inference"])])
+    parts = [evaluate_cell(variant_tables, split, c, seed=5, inference=config["inference"]) for c in split.cells()]
+    many = spec_table.combine_cells(parts)
     pd.testing.assert_frame_equal(one, many, check_exact=True)
     # and a different global seed moves the resampling results only
-    other = multiverse.combine_cells([multiverse.evaluate_cell(variant_tables, whole, {}, seed=6, inference=config["inference"])])
+    other = spec_table.combine_cells([evaluate_cell(variant_tables, whole, {}, seed=6, inference=config["inference"])])
     pd.testing.assert_series_equal(one["estimate"], other["estimate"])
     assert not one["p_pairs"].equals(other["p_pairs"])
 
@@ -277,14 +278,14 @@ def test_cells_are_invariant_to_fan_out(variant_tables):
 
 
 def test_summary_arithmetic():
-    t = multiverse.empty_table()
+    t = spec_table.empty_table()
     rows = []
     for i, (est, p, status) in enumerate([(1.0, 0.01, "ok"), (-2.0, 0.2, "ok"), (3.0, 0.04, "ok"), (0.5, 0.5, "ok"), (np.nan, np.nan, "excluded: x"), (np.nan, np.nan, "rank_deficient")]):
         rows.append({**{c: None for c in t.columns}, "spec_id": f"{i:012d}", "scenario": "causal", "treatment": "target_on", "term": "target_on", "estimate": est, "p_two_tailed": p, "status": status, "resample_status": "ok", "n": 10})
-    for d in specs.DIMENSIONS:
+    for d in plan.DIMENSIONS:
         for r in rows:
             r[d] = r[d] or "x"
-    s = multiverse.summarize(pd.DataFrame(rows), alpha=0.05)
+    s = summarize(pd.DataFrame(rows), alpha=0.05)
     assert s["counts"]["rows"] == 6 and s["counts"]["ok"] == 4 and s["counts"]["excluded"] == 1
     assert s["counts"]["by_status"] == {"excluded: x": 1, "ok": 4, "rank_deficient": 1}
     (g,) = s["by_treatment_scenario"]
@@ -293,12 +294,14 @@ def test_summary_arithmetic():
 
 
 def test_write_outputs_round_trip_exactly(table, tmp_path):
-    out = multiverse.combine_cells([table])
-    multiverse.write_outputs(out, tmp_path / "s.csv", tmp_path / "s.parquet", tmp_path / "summary.json", 0.05)
+    out = spec_table.combine_cells([table])
+    io.write_csv(out, tmp_path / "s.csv")
+    io.write_parquet(out, tmp_path / "s.parquet")
+    io.write_json(summarize(out, 0.05), tmp_path / "summary.json")
     back = pd.read_parquet(tmp_path / "s.parquet")
     pd.testing.assert_frame_equal(back, out, check_exact=True)
     csv = pd.read_csv(tmp_path / "s.csv", keep_default_na=False, na_values=[""])
-    for col in multiverse.FIT_COLUMNS + multiverse.RESAMPLE_COLUMNS:
+    for col in spec_table.FIT_COLUMNS + spec_table.RESAMPLE_COLUMNS:
         np.testing.assert_array_equal(csv[col].to_numpy(float), out[col].to_numpy(float))
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["counts"]["specifications"] == out["spec_id"].nunique()
@@ -307,7 +310,7 @@ def test_write_outputs_round_trip_exactly(table, tmp_path):
 
 def test_combine_cells_rejects_overlapping_cells(table):
     with pytest.raises(ValueError, match="share a \\(spec_id, term\\)"):
-        multiverse.combine_cells([table, table.head(3)])
+        spec_table.combine_cells([table, table.head(3)])
 
 
 # --- the workflow ---------------------------------------------------------------------
@@ -349,7 +352,7 @@ def test_workflow_table_is_identical_across_fan_out_and_cores(tmp_path):
         ("empty", [], 2),
         ("default_1core", ["scenario", "treatment"], 1),
         ("default_2cores", ["scenario", "treatment"], 2),
-        ("every_dimension", list(specs.FAN_OUT_DIMENSIONS), 2),
+        ("every_dimension", list(plan.FAN_OUT_DIMENSIONS), 2),
     ):
         cfg = copy.deepcopy(DETERMINISM_OVERRIDE)
         cfg["fan_out"] = fan_out
@@ -358,7 +361,7 @@ def test_workflow_table_is_identical_across_fan_out_and_cores(tmp_path):
             shutil.rmtree(repo / "results" / sub, ignore_errors=True)
         _snakemake(repo, cores, "config/test.yaml", override)
         cells = list((repo / "results" / "multiverse" / "cells").rglob("*.parquet"))
-        assert len(cells) == (16 if fan_out == list(specs.FAN_OUT_DIMENSIONS) else max(1, 2 * 2 * bool(fan_out)))
+        assert len(cells) == (16 if fan_out == list(plan.FAN_OUT_DIMENSIONS) else max(1, 2 * 2 * bool(fan_out)))
         runs[name] = (repo / "results" / "multiverse" / "specifications.csv").read_bytes()
         table = pd.read_csv(repo / "results" / "multiverse" / "specifications.csv")
         assert (table["resample_status"] == "ok").any() and (table["status"] == "ok").any()
@@ -368,7 +371,7 @@ def test_workflow_table_is_identical_across_fan_out_and_cores(tmp_path):
 
 
 @pytest.mark.slow
-def test_workflow_test_config_end_to_end(tmp_path):
+def test_workflow_test_config_end_to_end(tmp_path, load_config):
     repo = _copy_repo(tmp_path / "repo")
     _snakemake(repo, 2, "config/test.yaml")
     table = pd.read_parquet(repo / "results" / "multiverse" / "specifications.parquet")
@@ -408,7 +411,7 @@ def test_variant_of_a_user_file_without_scenario_or_lsp_column(analysis):
 
 def test_estimation_jobs_do_not_import_statsmodels_or_matplotlib():
     code = (
-        "import sys, specverse.study.multiverse as m, specverse.study.variants, specverse.study.build;"
+        "import sys, specverse.study.evaluate, specverse.study.variants, specverse.study.dataset;"
         "from specverse.engine import fit_specs, resample;"
         "print(sorted(x for x in ('statsmodels', 'matplotlib') if x in sys.modules))"
     )

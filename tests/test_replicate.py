@@ -10,20 +10,19 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from _study_fixtures import random_user_frame
-from specverse.study import build, replicate
-from specverse.study.derive import CONTROL_TERMS
+from specverse.study import dataset, replicate
+from specverse.study.plan import CONTROL_TERMS
 
 REPO = Path(__file__).resolve().parents[1]
 SM_COV = {"HC0": "HC0", "HC1": "HC1", "HC2": "HC2", "HC3": "HC3", "classical": "nonrobust"}
 
 
 @pytest.fixture(scope="module")
-def theirs(tmp_path_factory):
+def theirs(tmp_path_factory, make_areas):
     """A schema-conforming CSV of made-up areas, built as the workflow builds a user's file."""
     path = tmp_path_factory.mktemp("user") / "theirs.csv"
-    random_user_frame(n=80, seed=11).to_csv(path, index=False)
-    return build.build_dataset({"seed": 0, "data": {"source": "csv", "path": str(path)}}), path
+    make_areas(n=80, seed=11).to_csv(path, index=False)
+    return dataset.build_dataset({"seed": 0, "data": {"source": "csv", "path": str(path)}}), path
 
 
 def statsmodels_fit(path, treatment, se_type):
@@ -112,7 +111,7 @@ def test_observed_tables_carry_no_simulation_note(theirs):
 
 @pytest.fixture(scope="module")
 def embedded():
-    return build.build_dataset({"seed": 20130501, "data": {"source": "embedded",
+    return dataset.build_dataset({"seed": 20130501, "data": {"source": "embedded",
                                                            "scenarios": ["causal", "mechanical"]}},
                                data_dir=REPO / "data")
 
@@ -153,7 +152,7 @@ TARGETS = ["results/data/analysis.csv", "results/data/codebook.csv", "results/re
 
 
 @pytest.mark.slow
-def test_workflow_embedded_user_and_malformed(tmp_path):
+def test_workflow_embedded_user_and_malformed(tmp_path, make_areas):
     work = tmp_path / "repo"
     work.mkdir()
     shutil.copy(REPO / "Snakefile", work)
@@ -173,7 +172,7 @@ def test_workflow_embedded_user_and_malformed(tmp_path):
     # Someone else's valid file: the observed scenario, equal to statsmodels, no note.
     shutil.rmtree(work / "results")
     user = work / "theirs.csv"
-    random_user_frame(n=80, seed=11).to_csv(user, index=False)
+    make_areas(n=80, seed=11).to_csv(user, index=False)
     (work / "mine.yaml").write_text(f"data:\n  source: csv\n  path: {user}\n")
     run = snakemake(work, *TARGETS, "--configfile", "mine.yaml")
     assert run.returncode == 0, run.stderr
@@ -189,7 +188,7 @@ def test_workflow_embedded_user_and_malformed(tmp_path):
 
     # A malformed file: non-zero exit, the message, nothing in results/.
     shutil.rmtree(work / "results")
-    bad = random_user_frame(n=80, seed=11).astype(object)
+    bad = make_areas(n=80, seed=11).astype(object)
     bad.loc[4, "la_type"] = "Parish"
     bad.loc[9, "population"] = -10
     bad.to_csv(work / "bad.csv", index=False)

@@ -19,7 +19,6 @@ import pytest
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("workflow")]
 
 REPO = Path(__file__).resolve().parents[1]
-IGNORE = shutil.ignore_patterns(".venv", "results", ".snakemake", ".git", "__pycache__", ".pytest_cache", "*.egg-info")
 CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -87,25 +86,9 @@ window.addEventListener('load', async () => {
 """
 
 
-def _run(cmd, cwd, env, timeout):
-    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
-    if proc.returncode != 0:
-        raise AssertionError(f"{' '.join(map(str, cmd))} failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
-    return proc
-
-
 @pytest.fixture(scope="module")
-def built_report(tmp_path_factory):
-    """Run the test configuration and build results/report.html in a temporary copy."""
-    work = tmp_path_factory.mktemp("report") / "repo"
-    shutil.copytree(REPO, work, ignore=IGNORE, symlinks=True)
-    env = dict(os.environ)
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    env.setdefault("OPENBLAS_NUM_THREADS", "1")
-    snake = [sys.executable, "-m", "snakemake", "--configfile", "config/test.yaml"]
-    _run([*snake, "--cores", "2"], work, env, timeout=1800)
-    _run([*snake, "--cores", "1", "--report", "results/report.html"], work, env, timeout=600)
-    return work
+def built_report(test_config_run):
+    return test_config_run
 
 
 def _results(report: Path) -> dict:

@@ -21,7 +21,7 @@ from specverse.engine.resampling.permutation import (
 from specverse.engine.resampling.studentized import exact_p, order_quantiles, two_sided_p
 from specverse.engine.resampling.wild import wild_draws, wild_weights
 from specverse.engine.seeds import method_rng, spec_seed
-from specverse.engine.specs import RegSpec
+from specverse.engine.regspec import RegSpec
 
 B = 200
 SM_COV = {"classical": "nonrobust", "HC0": "HC0", "HC1": "HC1", "HC2": "HC2", "HC3": "HC3"}

@@ -3,7 +3,6 @@
 import numpy as np
 import pytest
 
-from _study_fixtures import random_user_frame
 from specverse.study import schema
 from specverse.study.schema import SchemaError, validate_user_file
 
@@ -14,8 +13,9 @@ def write(tmp_path, frame, name="mine.csv"):
     return path
 
 
-def text_frame():
-    return random_user_frame().astype(object).where(lambda f: f.notna(), "").astype(str)
+@pytest.fixture
+def text_frame(make_areas):
+    return make_areas().astype(object).where(lambda f: f.notna(), "").astype(str)
 
 
 def errors_of(path) -> str:
@@ -24,8 +24,8 @@ def errors_of(path) -> str:
     return str(info.value)
 
 
-def test_valid_file_is_returned_typed(tmp_path):
-    frame = random_user_frame()
+def test_valid_file_is_returned_typed(tmp_path, make_areas):
+    frame = make_areas()
     out = validate_user_file(write(tmp_path, frame))
     assert list(out.columns) == list(schema.SCHEMA_COLUMNS)
     assert out["target_on"].dtype.kind == "i" and out["nrf_area"].dtype.kind == "i"
@@ -33,8 +33,8 @@ def test_valid_file_is_returned_typed(tmp_path):
     assert out["target_2011"].isna().sum() == frame["target_2011"].isna().sum()
 
 
-def test_optional_lsp_column_may_be_absent(tmp_path):
-    out = validate_user_file(write(tmp_path, random_user_frame().drop(columns="ni1_2006_lsp")))
+def test_optional_lsp_column_may_be_absent(tmp_path, make_areas):
+    out = validate_user_file(write(tmp_path, make_areas().drop(columns="ni1_2006_lsp")))
     assert out["ni1_2006_lsp"].isna().all()
 
 
@@ -80,9 +80,9 @@ BAD_FILES = {
 
 
 @pytest.mark.parametrize("kind", list(BAD_FILES))
-def test_bad_file_is_reported_with_file_column_row_and_rule(tmp_path, kind):
+def test_bad_file_is_reported_with_file_column_row_and_rule(tmp_path, text_frame, kind):
     edit, column, row, words = BAD_FILES[kind]
-    path = write(tmp_path, edit(text_frame()))
+    path = write(tmp_path, edit(text_frame))
     message = errors_of(path)
     line = next((ln for ln in message.splitlines() if f"column '{column}'" in ln), None)
     assert line is not None, message
@@ -91,8 +91,8 @@ def test_bad_file_is_reported_with_file_column_row_and_rule(tmp_path, kind):
         assert f"row {row} (area_code " in line
 
 
-def test_every_violation_is_listed_at_once(tmp_path):
-    f = text_frame()
+def test_every_violation_is_listed_at_once(tmp_path, text_frame):
+    f = text_frame
     for edit in (_set(2, "la_type", "Parish"), _set(3, "target_on", "yes"), _set(4, "population", "-1"),
                  _set(5, "ni1_2008", "101")):
         f = edit(f)
@@ -102,8 +102,8 @@ def test_every_violation_is_listed_at_once(tmp_path):
     assert "4 problem(s)" in str(err)
 
 
-def test_target_without_target_on_names_the_area(tmp_path):
-    f = _target_without_target_on(text_frame())
+def test_target_without_target_on_names_the_area(tmp_path, text_frame):
+    f = _target_without_target_on(text_frame)
     row = int(np.flatnonzero(f["target_2011"].eq("80") & f["target_on"].eq("0"))[0])
     message = errors_of(write(tmp_path, f))
     assert f"row {row + 1} (area_code {f.loc[row, 'area_code']})" in message
@@ -122,13 +122,13 @@ def test_header_without_rows(tmp_path):
     assert "no data rows" in errors_of(path)
 
 
-def test_too_few_rows_for_table2(tmp_path):
-    assert "Table 2 needs at least" in errors_of(write(tmp_path, random_user_frame(n=10)))
+def test_too_few_rows_for_table2(tmp_path, make_areas):
+    assert "Table 2 needs at least" in errors_of(write(tmp_path, make_areas(n=10)))
 
 
-def test_duplicate_header(tmp_path):
+def test_duplicate_header(tmp_path, make_areas):
     path = tmp_path / "dup.csv"
-    frame = random_user_frame()
+    frame = make_areas()
     text = frame.to_csv(index=False).splitlines()
     text[0] = text[0].replace("deprivation", "population")
     path.write_text("\n".join(text) + "\n")
@@ -140,8 +140,8 @@ def test_missing_file(tmp_path):
     assert "file not found" in errors_of(tmp_path / "nope.csv")
 
 
-def test_check_frame_accepts_numbers_and_rejects_bad_ones():
-    frame = random_user_frame()
+def test_check_frame_accepts_numbers_and_rejects_bad_ones(make_areas):
+    frame = make_areas()
     schema.check_frame(frame)
     frame.loc[0, "ni1_2008"] = 140.0
     with pytest.raises(SchemaError, match="row 1 .*out of range"):

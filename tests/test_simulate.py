@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from specverse.study import build, published, schema, simulate
+from specverse.study import dataset, published, schema, simulate
 from specverse.study.derive import derive_columns
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -16,7 +16,7 @@ CONFIG = {"seed": SEED, "data": {"source": "embedded", "scenarios": ["causal", "
 
 @pytest.fixture(scope="module")
 def built():
-    return build.build_dataset(CONFIG, data_dir=DATA)
+    return dataset.build_dataset(CONFIG, data_dir=DATA)
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +30,7 @@ TABLE1 = published.table1().set_index("variable")
 
 def test_units_and_types(built):
     analysis, _ = built
-    assert list(analysis.columns) == list(build.ANALYSIS_COLUMNS)
+    assert list(analysis.columns) == list(dataset.ANALYSIS_COLUMNS)
     assert analysis.groupby("scenario").size().to_dict() == {"causal": 150, "mechanical": 150}
     for _, frame in analysis.groupby("scenario"):
         assert frame["area_code"].is_unique
@@ -117,7 +117,7 @@ def test_causal_stretch_is_stretch_over_2006(scenarios):
 def test_stretch_slope_by_scenario(scenarios):
     """The causal rule plants 0.651; the mechanical slope comes only from the shared 2006 baseline."""
     import statsmodels.api as sm
-    from specverse.study.derive import CONTROL_TERMS
+    from specverse.study.plan import CONTROL_TERMS
 
     slopes = {}
     for name, f in scenarios.items():
@@ -135,15 +135,15 @@ def test_simulated_scenarios_follow_the_schema(built):
 
 
 def test_determinism_for_a_seed(built):
-    again, _ = build.build_dataset(CONFIG, data_dir=DATA)
+    again, _ = dataset.build_dataset(CONFIG, data_dir=DATA)
     pd.testing.assert_frame_equal(again, built[0])
-    other, _ = build.build_dataset({**CONFIG, "seed": SEED + 1}, data_dir=DATA)
+    other, _ = dataset.build_dataset({**CONFIG, "seed": SEED + 1}, data_dir=DATA)
     assert not np.allclose(other["ni1_2006"], built[0]["ni1_2006"])
     np.testing.assert_array_equal(other["ni1_2008"], built[0]["ni1_2008"])
 
 
 def test_one_scenario_alone_equals_its_part_of_both(built):
-    alone, _ = build.build_dataset({**CONFIG, "data": {"source": "embedded", "scenarios": ["mechanical"]}},
+    alone, _ = dataset.build_dataset({**CONFIG, "data": {"source": "embedded", "scenarios": ["mechanical"]}},
                                    data_dir=DATA)
     both = built[0][built[0]["scenario"] == "mechanical"].reset_index(drop=True)
     pd.testing.assert_frame_equal(alone, both)
@@ -151,9 +151,9 @@ def test_one_scenario_alone_equals_its_part_of_both(built):
 
 def test_codebook_provenance(built):
     _, book = built
-    assert list(book.columns) == list(build.CODEBOOK_COLUMNS)
-    assert book["column"].tolist() == list(build.ANALYSIS_COLUMNS)
-    assert book["provenance"].isin(build.PROVENANCES).all()
+    assert list(book.columns) == list(dataset.CODEBOOK_COLUMNS)
+    assert book["column"].tolist() == list(dataset.ANALYSIS_COLUMNS)
+    assert book["provenance"].isin(dataset.PROVENANCES).all()
     sim = set(book.loc[book["provenance"] == "simulated", "column"]) - {"scenario"}
     assert sim == set(simulate.SIMULATED_COLUMNS)
     for row in book[book["column"].isin(simulate.SIMULATED_COLUMNS)].itertuples():
@@ -164,12 +164,10 @@ def test_codebook_provenance(built):
     assert (book[["definition", "unit", "source"]] != "").all().all()
 
 
-def test_user_codebook_is_observed(tmp_path):
-    from _study_fixtures import random_user_frame
-
+def test_user_codebook_is_observed(tmp_path, make_areas):
     path = tmp_path / "theirs.csv"
-    random_user_frame().to_csv(path, index=False)
-    analysis, book = build.build_dataset({"seed": 1, "data": {"source": "csv", "path": str(path)}})
+    make_areas().to_csv(path, index=False)
+    analysis, book = dataset.build_dataset({"seed": 1, "data": {"source": "csv", "path": str(path)}})
     assert set(analysis["scenario"]) == {"observed"}
     assert (book["provenance"] == "observed").all()
     assert book["source"].str.contains("user-supplied").all()

@@ -50,7 +50,7 @@ def write_parquet(df: pd.DataFrame, path) -> None:
 
 def write_text(text: str, path) -> None:
     with atomic_path(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")
+        tmp.write_text(text, encoding="utf-8", newline="\n")
 
 
 def write_json(obj, path) -> None:

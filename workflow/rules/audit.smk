@@ -72,15 +72,3 @@ rule audit_figures:
         config=AUDIT_PARAMS,
     script:
         "../scripts/audit_figures.py"
-
-
-TARGETS["audit"] = [
-    "results/audit/null_slopes.csv",
-    "results/audit/null_summary.csv",
-    "results/audit/calibration.csv",
-    "results/audit/discrimination.csv",
-    "results/figures/audit_null_slopes.png",
-    "results/figures/audit_null_slopes.pdf",
-    "results/figures/audit_discrimination.png",
-    "results/figures/audit_discrimination.pdf",
-]

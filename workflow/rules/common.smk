@@ -1,22 +1,35 @@
-# Shared helpers: config validation, the scenario list, and the registry of final targets.
-# Each stage file adds its outputs to TARGETS; rule all asks for all of them.
+# Shared by every stage: the validated config and multiverse, the path layout, the input
+# functions of the rules, and the one list of final targets (rule all).
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-from specverse.study.specs import scenario_options
+from specverse.study.plan import ConfigError, build_multiverse
+from specverse.study.workflow_layout import WorkflowLayout
 
 validate(config, schema="../schemas/config.schema.yaml")
+try:
+    MULTIVERSE = build_multiverse(config)
+except ConfigError as err:
+    raise WorkflowError(f"invalid multiverse configuration: {err}") from None
+LAYOUT = WorkflowLayout(MULTIVERSE)
 
-TARGETS = {}
 
-
-def final_outputs():
-    return [path for stage in TARGETS.values() for path in stage]
+wildcard_constraints:
+    **LAYOUT.wildcard_constraints,
 
 
 def scenarios():
     """Embedded data yields the simulated scenarios; a user's file is the one observed scenario."""
-    return list(scenario_options(config["data"]))
+    return list(MULTIVERSE.options["scenario"])
+
+
+def treatments():
+    return list(MULTIVERSE.options["treatment"])
+
+
+def plan_config():
+    """The config sections the multiverse plan is built from (an estimation job's params)."""
+    return {key: config[key] for key in ("data", "multiverse", "fan_out")}
 
 
 # --- data stage
@@ -41,23 +54,29 @@ def build_dataset_inputs():
     return ["data/areas.csv", "data/areas_columns.csv", "data/MANIFEST.sha256"]
 
 
-# --- figures stage (MULTIVERSE and mv_variant_path come from multiverse.smk)
+# --- final targets
 
 
-def fig_treatments():
-    return list(MULTIVERSE.options["treatment"])
-
-
-def fig_scenario_variants(wildcards):
-    """The data variants of one scenario, one per configured baseline."""
-    return [
-        mv_variant_path(wildcards.scenario, baseline)
-        for baseline in MULTIVERSE.options["baseline"]
+def final_outputs(wildcards):
+    """Every output of the default run, from the rules' own output patterns."""
+    per_scenario = dict(scenario=scenarios())
+    per_curve = dict(scenario=scenarios(), treatment=treatments())
+    targets = [
+        *rules.build_dataset.output,
+        *rules.replicate_tables.output,
+        *rules.aggregate_multiverse.output,
+        *rules.joint_tests_table.output,
+        *rules.influence.output,
+        *rules.figure_table2.output,
+        *expand(rules.figure_curve.output, **per_curve),
+        *expand(rules.figure_joint.output, **per_scenario),
+        *expand(rules.figure_influence.output, **per_scenario),
+        *rules.audit_null.output,
+        *rules.audit_discrimination.output,
+        *rules.audit_figures.output,
+        *rules.report_tables.output,
     ]
-
-
-def fig_paper_variant(wildcards):
-    """The paper's own baseline (published) where configured, else the first one."""
-    baselines = MULTIVERSE.options["baseline"]
-    baseline = "published" if "published" in baselines else baselines[0]
-    return mv_variant_path(wildcards.scenario, baseline)
+    # The paper's own models need the published baseline among the configured ones.
+    if "published" in MULTIVERSE.options["baseline"]:
+        targets += expand(rules.figure_nulls.output, **per_scenario)
+    return targets

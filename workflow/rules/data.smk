@@ -20,6 +20,3 @@ rule build_dataset:
         data=config["data"],
     script:
         "../scripts/build_dataset.py"
-
-
-TARGETS["data"] = ["results/data/analysis.csv", "results/data/codebook.csv"]

@@ -1,85 +1,7 @@
 # Stage: figures. Specification curves, joint inference on the curves, which choices
 # matter, null distributions of the paper's models and Table 2 against the published one.
-# Library code: src/specverse/figures (one call per script in workflow/scripts/).
+# Figures only read tables (specverse.figures); each script reads, draws, saves.
 FIG_LABELS = {"scenario": "{scenario}", "treatment": "{treatment}"}
-# Exact alternations of the configured options, as for the multiverse cells.
-FIG_CONSTRAINTS = MV.constraints(("scenario", "treatment"))
-
-
-rule joint_test:
-    input:
-        specs="results/multiverse/specifications.parquet",
-        variants=fig_scenario_variants,
-    output:
-        tests="results/multiverse/joint/{scenario}/{treatment}_tests.csv",
-        curves="results/multiverse/joint/{scenario}/{treatment}_curves.csv",
-    log:
-        "results/logs/figures/joint_test/{scenario}/{treatment}.log",
-    benchmark:
-        "results/benchmarks/figures/joint_test/{scenario}/{treatment}.tsv"
-    wildcard_constraints:
-        **FIG_CONSTRAINTS,
-    conda:
-        "../envs/specverse.yaml"
-    params:
-        draws=config["joint_test"]["draws"],
-        seed=config["seed"],
-        alpha=config["inference"]["alpha"],
-    script:
-        "../scripts/joint_test.py"
-
-
-rule joint_tests_table:
-    input:
-        tests=expand(
-            "results/multiverse/joint/{scenario}/{treatment}_tests.csv",
-            scenario=scenarios(),
-            treatment=fig_treatments(),
-        ),
-        curves=expand(
-            "results/multiverse/joint/{scenario}/{treatment}_curves.csv",
-            scenario=scenarios(),
-            treatment=fig_treatments(),
-        ),
-    output:
-        tests=report(
-            "results/multiverse/joint_tests.csv",
-            caption="../report/joint_tests_table.rst",
-            category="4 Joint inference on the curve",
-            labels={"table": "joint tests (CSV)"},
-        ),
-        curves="results/multiverse/joint_null_curves.csv",
-    log:
-        "results/logs/figures/joint_tests_table.log",
-    benchmark:
-        "results/benchmarks/figures/joint_tests_table.tsv"
-    conda:
-        "../envs/specverse.yaml"
-    script:
-        "../scripts/joint_tests_table.py"
-
-
-rule influence:
-    input:
-        specs="results/multiverse/specifications.parquet",
-    output:
-        influence=report(
-            "results/multiverse/influence.csv",
-            caption="../report/influence_table.rst",
-            category="5 Which choices matter",
-            labels={"table": "influence (CSV)"},
-        ),
-        variance="results/multiverse/variance_decomposition.csv",
-    log:
-        "results/logs/figures/influence.log",
-    benchmark:
-        "results/benchmarks/figures/influence.tsv"
-    conda:
-        "../envs/specverse.yaml"
-    params:
-        alpha=config["inference"]["alpha"],
-    script:
-        "../scripts/influence.py"
 
 
 rule figure_curve:
@@ -108,8 +30,6 @@ rule figure_curve:
         "results/logs/figures/curve/{scenario}_{treatment}.log",
     benchmark:
         "results/benchmarks/figures/curve/{scenario}_{treatment}.tsv"
-    wildcard_constraints:
-        **FIG_CONSTRAINTS,
     conda:
         "../envs/specverse.yaml"
     params:
@@ -135,8 +55,6 @@ rule figure_joint:
         "results/logs/figures/joint/{scenario}.log",
     benchmark:
         "results/benchmarks/figures/joint/{scenario}.tsv"
-    wildcard_constraints:
-        **FIG_CONSTRAINTS,
     conda:
         "../envs/specverse.yaml"
     script:
@@ -167,8 +85,6 @@ rule figure_influence:
         "results/logs/figures/influence/{scenario}.log",
     benchmark:
         "results/benchmarks/figures/influence/{scenario}.tsv"
-    wildcard_constraints:
-        **FIG_CONSTRAINTS,
     conda:
         "../envs/specverse.yaml"
     script:
@@ -177,9 +93,8 @@ rule figure_influence:
 
 rule figure_nulls:
     input:
-        variant=fig_paper_variant,
-        table2="results/replication/table2.csv",
-        specs="results/multiverse/specifications.parquet",
+        draws=rules.paper_nulls.output.draws,
+        tests=rules.paper_nulls.output.tests,
         codebook="results/data/codebook.csv",
     output:
         png=report(
@@ -193,13 +108,8 @@ rule figure_nulls:
         "results/logs/figures/nulls/{scenario}.log",
     benchmark:
         "results/benchmarks/figures/nulls/{scenario}.tsv"
-    wildcard_constraints:
-        **FIG_CONSTRAINTS,
     conda:
         "../envs/specverse.yaml"
-    params:
-        draws=config["inference"]["draws"],
-        seed=config["seed"],
     script:
         "../scripts/figure_nulls.py"
 
@@ -224,26 +134,3 @@ rule figure_table2:
         "../envs/specverse.yaml"
     script:
         "../scripts/figure_table2.py"
-
-
-TARGETS["figures"] = [
-    "results/multiverse/joint_tests.csv",
-    "results/multiverse/joint_null_curves.csv",
-    "results/multiverse/influence.csv",
-    "results/multiverse/variance_decomposition.csv",
-    "results/figures/table2_coefficients.png",
-    "results/figures/table2_coefficients.pdf",
-    *expand(
-        "results/figures/{kind}_{scenario}_{treatment}.{ext}",
-        kind=["curve", "pvalues"],
-        scenario=scenarios(),
-        treatment=fig_treatments(),
-        ext=["png", "pdf"],
-    ),
-    *expand(
-        "results/figures/{kind}_{scenario}.{ext}",
-        kind=["joint", "influence", "variance", "nulls"],
-        scenario=scenarios(),
-        ext=["png", "pdf"],
-    ),
-]

@@ -1,32 +1,18 @@
 # Stage: multiverse. One design-ready data variant per (scenario, baseline); one
 # estimation job per fan-out cell (the config's `fan_out` dimensions become wildcards, the
 # rest are batched inside the job); one aggregation into the table of every coefficient.
-# Paths and input functions come from specverse.study.cells.CellLayout.
-from snakemake.exceptions import WorkflowError
-
-from specverse.study.cells import CellLayout
-from specverse.study.specs import ConfigError, build_multiverse
-
-try:
-    MULTIVERSE = build_multiverse(config)
-except ConfigError as err:
-    raise WorkflowError(f"invalid multiverse configuration: {err}") from None
-MV = CellLayout(MULTIVERSE)
-# For other stages: MULTIVERSE.options[dim] lists a dimension's configured options.
-mv_variant_path = MV.variant_path
+# Paths and input functions come from LAYOUT (specverse.study.workflow_layout).
 
 
 rule make_variant:
     input:
         "results/data/analysis.csv",
     output:
-        MV.variant,
+        LAYOUT.variant,
     log:
-        MV.variant_log,
+        LAYOUT.variant_log,
     benchmark:
-        MV.variant_benchmark
-    wildcard_constraints:
-        **MV.variant_constraints,
+        LAYOUT.variant_benchmark
     conda:
         "../envs/specverse.yaml"
     script:
@@ -35,21 +21,19 @@ rule make_variant:
 
 rule estimate_cell:
     input:
-        MV.cell_variants,
+        LAYOUT.cell_variants,
     output:
-        MV.cell,
+        LAYOUT.cell,
     log:
-        MV.cell_log,
+        LAYOUT.cell_log,
     benchmark:
-        MV.cell_benchmark
-    wildcard_constraints:
-        **MV.cell_constraints,
+        LAYOUT.cell_benchmark
     conda:
         "../envs/specverse.yaml"
     params:
-        cell=MV.cell_of,
+        cell=LAYOUT.cell_of,
         seed=config["seed"],
-        multiverse=config["multiverse"],
+        plan=plan_config(),
         inference=config["inference"],
     script:
         "../scripts/estimate_cell.py"
@@ -57,7 +41,7 @@ rule estimate_cell:
 
 rule aggregate_multiverse:
     input:
-        MV.cell_files(),
+        LAYOUT.cell_files(),
     output:
         csv="results/multiverse/specifications.csv",
         parquet="results/multiverse/specifications.parquet",
@@ -72,10 +56,3 @@ rule aggregate_multiverse:
         alpha=config["inference"]["alpha"],
     script:
         "../scripts/aggregate_multiverse.py"
-
-
-TARGETS["multiverse"] = [
-    "results/multiverse/specifications.csv",
-    "results/multiverse/specifications.parquet",
-    "results/multiverse/summary.json",
-]

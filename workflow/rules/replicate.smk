@@ -23,13 +23,3 @@ rule replicate_tables:
         se_type=config["replication"]["se_type"],
     script:
         "../scripts/replicate_tables.py"
-
-
-TARGETS["replicate"] = [
-    "results/replication/table1.csv",
-    "results/replication/table1.md",
-    "results/replication/table2.csv",
-    "results/replication/table2.md",
-    "results/replication/table2.tex",
-    "results/replication/table2_fit.csv",
-]

@@ -39,10 +39,3 @@ rule report_tables:
         "../envs/specverse.yaml"
     script:
         "../scripts/report_tables.py"
-
-
-TARGETS["report"] = [
-    "results/report/joint_tests.html",
-    "results/report/table2.html",
-    "results/report/model_uncertainty.html",
-]

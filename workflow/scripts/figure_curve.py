@@ -4,17 +4,16 @@ import sys
 
 sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
 
-from specverse.figures.build import curve_figures  # noqa: E402
+import pandas as pd  # noqa: E402
 
-curve_figures(
-    snakemake.input.specs,  # noqa: F821
-    snakemake.input.codebook,  # noqa: F821
-    snakemake.input.table2,  # noqa: F821
-    snakemake.wildcards.scenario,  # noqa: F821
-    snakemake.wildcards.treatment,  # noqa: F821
-    alpha=float(snakemake.params.alpha),  # noqa: F821
-    png=snakemake.output.png,  # noqa: F821
-    pdf=snakemake.output.pdf,  # noqa: F821
-    p_png=snakemake.output.p_png,  # noqa: F821
-    p_pdf=snakemake.output.p_pdf,  # noqa: F821
-)
+from specverse.analysis.table import read_specifications  # noqa: E402
+from specverse.figures.curve import plot_curve, plot_pvalue_curve  # noqa: E402
+from specverse.study.simulated_note import simulated_note  # noqa: E402
+
+inp, out, wc = snakemake.input, snakemake.output, snakemake.wildcards  # noqa: F821
+alpha = float(snakemake.params.alpha)  # noqa: F821
+specs = read_specifications(inp.specs)
+note = simulated_note(pd.read_csv(inp.codebook), wc.scenario)
+plot_curve(specs, wc.scenario, wc.treatment, png=out.png, pdf=out.pdf, note=note,
+           table2=pd.read_csv(inp.table2), alpha=alpha)
+plot_pvalue_curve(specs, wc.scenario, wc.treatment, png=out.p_png, pdf=out.p_pdf, note=note, alpha=alpha)

@@ -4,15 +4,12 @@ import sys
 
 sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
 
-from specverse.figures.build import influence_figures  # noqa: E402
+import pandas as pd  # noqa: E402
 
-influence_figures(
-    snakemake.input.influence,  # noqa: F821
-    snakemake.input.variance,  # noqa: F821
-    snakemake.input.codebook,  # noqa: F821
-    snakemake.wildcards.scenario,  # noqa: F821
-    png=snakemake.output.png,  # noqa: F821
-    pdf=snakemake.output.pdf,  # noqa: F821
-    var_png=snakemake.output.var_png,  # noqa: F821
-    var_pdf=snakemake.output.var_pdf,  # noqa: F821
-)
+from specverse.figures.influence import plot_influence, plot_variance  # noqa: E402
+from specverse.study.simulated_note import simulated_note  # noqa: E402
+
+inp, out, scenario = snakemake.input, snakemake.output, snakemake.wildcards.scenario  # noqa: F821
+note = simulated_note(pd.read_csv(inp.codebook), scenario)
+plot_influence(pd.read_csv(inp.influence), scenario, png=out.png, pdf=out.pdf, note=note)
+plot_variance(pd.read_csv(inp.variance), scenario, png=out.var_png, pdf=out.var_pdf, note=note)

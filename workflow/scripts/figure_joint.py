@@ -4,13 +4,11 @@ import sys
 
 sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
 
-from specverse.figures.build import joint_figure  # noqa: E402
+import pandas as pd  # noqa: E402
 
-joint_figure(
-    snakemake.input.tests,  # noqa: F821
-    snakemake.input.curves,  # noqa: F821
-    snakemake.input.codebook,  # noqa: F821
-    snakemake.wildcards.scenario,  # noqa: F821
-    png=snakemake.output.png,  # noqa: F821
-    pdf=snakemake.output.pdf,  # noqa: F821
-)
+from specverse.figures.joint import plot_joint  # noqa: E402
+from specverse.study.simulated_note import simulated_note  # noqa: E402
+
+inp, out, scenario = snakemake.input, snakemake.output, snakemake.wildcards.scenario  # noqa: F821
+plot_joint(pd.read_csv(inp.tests), pd.read_csv(inp.curves), scenario, png=out.png, pdf=out.pdf,
+           note=simulated_note(pd.read_csv(inp.codebook), scenario))

@@ -4,19 +4,11 @@ import sys
 
 sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
 
-from threadpoolctl import threadpool_limits  # noqa: E402
+import pandas as pd  # noqa: E402
 
-from specverse.figures.build import nulls_figure  # noqa: E402
+from specverse.figures.nulls import plot_nulls  # noqa: E402
+from specverse.study.simulated_note import simulated_note  # noqa: E402
 
-with threadpool_limits(limits=1):
-    nulls_figure(
-        snakemake.input.variant,  # noqa: F821
-        snakemake.input.table2,  # noqa: F821
-        snakemake.input.specs,  # noqa: F821
-        snakemake.input.codebook,  # noqa: F821
-        snakemake.wildcards.scenario,  # noqa: F821
-        draws=int(snakemake.params.draws),  # noqa: F821
-        seed=int(snakemake.params.seed),  # noqa: F821
-        png=snakemake.output.png,  # noqa: F821
-        pdf=snakemake.output.pdf,  # noqa: F821
-    )
+inp, out, scenario = snakemake.input, snakemake.output, snakemake.wildcards.scenario  # noqa: F821
+plot_nulls(pd.read_csv(inp.draws), pd.read_csv(inp.tests), scenario, png=out.png, pdf=out.pdf,
+           note=simulated_note(pd.read_csv(inp.codebook), scenario))

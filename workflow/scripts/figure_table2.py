@@ -4,11 +4,12 @@ import sys
 
 sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
 
-from specverse.figures.build import table2_figure  # noqa: E402
+import pandas as pd  # noqa: E402
 
-table2_figure(
-    snakemake.input.table2,  # noqa: F821
-    snakemake.input.codebook,  # noqa: F821
-    png=snakemake.output.png,  # noqa: F821
-    pdf=snakemake.output.pdf,  # noqa: F821
-)
+from specverse.figures.replication import plot_table2  # noqa: E402
+from specverse.study.simulated_note import simulated_note  # noqa: E402
+
+inp, out = snakemake.input, snakemake.output  # noqa: F821
+table2 = pd.read_csv(inp.table2)
+plot_table2(table2, png=out.png, pdf=out.pdf,
+            note=simulated_note(pd.read_csv(inp.codebook), list(dict.fromkeys(table2["scenario"]))))

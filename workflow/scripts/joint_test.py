@@ -4,20 +4,22 @@ import sys
 
 sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
 
-from threadpoolctl import threadpool_limits  # noqa: E402
+from specverse import io  # noqa: E402
+from specverse.analysis.joint_test import joint_tests  # noqa: E402
+from specverse.analysis.table import read_specifications  # noqa: E402
+from specverse.study.variants import baseline_variants, read_variants  # noqa: E402
 
-from specverse.figures.build import run_joint  # noqa: E402
-
-with threadpool_limits(limits=1):
-    tests = run_joint(
-        snakemake.input.specs,  # noqa: F821
-        snakemake.input.variants,  # noqa: F821
-        snakemake.wildcards.scenario,  # noqa: F821
-        snakemake.wildcards.treatment,  # noqa: F821
-        draws=int(snakemake.params.draws),  # noqa: F821
-        seed=int(snakemake.params.seed),  # noqa: F821
-        alpha=float(snakemake.params.alpha),  # noqa: F821
-        out_tests=snakemake.output.tests,  # noqa: F821
-        out_curves=snakemake.output.curves,  # noqa: F821
-    )
+scenario = snakemake.wildcards.scenario  # noqa: F821
+params = snakemake.params  # noqa: F821
+tests, curves = joint_tests(
+    read_specifications(snakemake.input.specs),  # noqa: F821
+    baseline_variants(read_variants(snakemake.input.variants), scenario),  # noqa: F821
+    scenario,
+    draws=int(params.draws),
+    seed=int(params.seed),
+    alpha=float(params.alpha),
+    treatment=snakemake.wildcards.treatment,  # noqa: F821
+)
+io.write_csv(curves, snakemake.output.curves)  # noqa: F821
+io.write_csv(tests, snakemake.output.tests)  # noqa: F821
 print(tests.to_string(), file=sys.stderr)

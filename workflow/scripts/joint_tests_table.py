@@ -4,7 +4,10 @@ import sys
 
 sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
 
-from specverse.figures.build import gather  # noqa: E402
+import pandas as pd  # noqa: E402
 
-gather(snakemake.input.tests, snakemake.output.tests)  # noqa: F821
-gather(snakemake.input.curves, snakemake.output.curves)  # noqa: F821
+from specverse import io  # noqa: E402
+
+for part in ("tests", "curves"):
+    frames = [pd.read_csv(p) for p in snakemake.input[part]]  # noqa: F821
+    io.write_csv(pd.concat(frames, ignore_index=True), snakemake.output[part])  # noqa: F821

@@ -1,14 +1,61 @@
-"""Study-agnostic batched regression engine.
+"""Study-agnostic batched regression engine: the only code that fits a regression or
+draws a random number.
 
-Estimation: :func:`fit_full` (one regression, every coefficient) and
-:func:`fit_specs` (many specifications at once: OLS, WLS, Huber).
-Resampling inference: :func:`resample`; per-specification seeds: :func:`spec_seed`.
+Estimation: :func:`fit_full` (one regression, every coefficient), :func:`fit_specs`
+(many specifications at once: OLS, WLS, Huber), :func:`fit_outcomes` (many simulated
+outcomes on fixed controls), :func:`ols_influence` (leverage, Cook's distance).
+Resampling inference: :func:`resample` (wild, pairs, permutation p-values and intervals
+per specification), :func:`resample_draws` (the draws behind one specification's
+p-values), :func:`refit_on_counts` with :func:`draw_pair_counts` (pairs draws shared by
+many designs: the joint test of a curve).
+Random streams: :func:`spec_seed`, :func:`method_rng`, :func:`stream`.
+One BLAS thread (parallelism comes from the workflow's jobs): every entry point runs
+under :func:`single_blas_thread`; library code that calls another numerical package
+wraps that call with it too.
+Names of what the engine offers: :mod:`.vocabulary`.
+
+The public names load on first use (PEP 562), so that parse-time code (the Snakefile,
+the multiverse plan) can read :mod:`.vocabulary` without importing numpy.
 """
 
-from .fit import fit_full, fit_specs
-from .resampling import resample
-from .results import FullFit
-from .seeds import spec_seed
-from .specs import RegSpec
+from importlib import import_module
 
-__all__ = ["FullFit", "RegSpec", "fit_full", "fit_specs", "resample", "spec_seed"]
+#: public name -> the module that defines it
+_API = {
+    "SE_TYPES": ".vocabulary",
+    "ESTIMATORS": ".vocabulary",
+    "RESAMPLING_METHODS": ".vocabulary",
+    "FullFit": ".results",
+    "OutcomeFits": ".outcomes",
+    "RegSpec": ".regspec",
+    "fit_full": ".fit",
+    "fit_specs": ".fit",
+    "fit_outcomes": ".outcomes",
+    "fit_rank_screened": ".screened",
+    "ols_influence": ".influence",
+    "ols_residuals": ".outcomes",
+    "residual_maker": ".outcomes",
+    "resample": ".resampling",
+    "resample_draws": ".resampling",
+    "SharedPairsDesign": ".resampling.shared_pairs",
+    "refit_on_counts": ".resampling.shared_pairs",
+    "draw_pair_counts": ".resampling.pairs",
+    "method_rng": ".seeds",
+    "spec_seed": ".seeds",
+    "stream": ".seeds",
+    "single_blas_thread": ".threads",
+}
+
+__all__ = sorted(_API)
+
+
+def __getattr__(name: str):
+    if name not in _API:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(_API[name], __name__), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__():
+    return __all__

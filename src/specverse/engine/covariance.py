@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-SE_TYPES = ("classical", "HC0", "HC1", "HC2", "HC3")
+from .vocabulary import LEVERAGE_SE_TYPES, SE_TYPES
 
 
 def check_se_types(se_types) -> tuple[str, ...]:
@@ -28,9 +28,29 @@ def check_se_types(se_types) -> tuple[str, ...]:
     return se_types
 
 
+#: h_i within this of 1 means e_i = 0 by construction and HC2/HC3 divide 0 by
+#: 0 (statsmodels then returns whatever the rounding gives); reported instead.
+LEV_ONE_TOL = 1e-10
+
+
 def needs_leverage(se_types) -> bool:
     """True if any requested SE type uses the hat-matrix diagonal."""
-    return any(s in ("HC2", "HC3") for s in se_types)
+    if isinstance(se_types, str):
+        se_types = (se_types,)
+    return any(s in LEVERAGE_SE_TYPES for s in se_types)
+
+
+def leverage_divisor(se_type: str, one_minus_h):
+    """What HC2 / HC3 divide a squared residual by: ``1 - h`` or ``(1 - h)^2``.
+
+    None for the other types.  The one place that says which power goes with which
+    type; callers pass ``1 - h`` in whatever shape their residuals have.
+    """
+    if se_type == "HC2":
+        return one_minus_h
+    if se_type == "HC3":
+        return one_minus_h**2
+    return None
 
 
 def hc_omega(
@@ -48,10 +68,7 @@ def hc_omega(
         n = resid.shape[-1]
         e2 *= (n / np.asarray(df_resid, dtype=float))[..., None]
         return e2
-    if se_type == "HC2":
-        e2 /= 1.0 - leverage
-        return e2
-    if se_type == "HC3":
-        e2 /= (1.0 - leverage) ** 2
+    if se_type in LEVERAGE_SE_TYPES:
+        e2 /= leverage_divisor(se_type, 1.0 - leverage)
         return e2
     raise ValueError(f"not an HC type: {se_type!r}")

@@ -9,11 +9,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .covariance import check_se_types
+from .covariance import check_se_types, needs_leverage
 from .huber import fit_huber
+from .influence import cooks_distance
 from .ols import fit_shared
 from .results import COEF_COLUMNS, FullFit, SpecTable, inference
-from .specs import RegSpec, check_estimator, group_specs, validate_inputs
+from .regspec import RegSpec, check_estimator, group_specs, validate_inputs
 from . import status as st_
 from .threads import single_blas_thread
 
@@ -80,7 +81,7 @@ def fit_full(
     res = fit_shared(Xw, yw, order[None], np.array([k]), tss, [se_type], want_leverage=True)
     if not res.ok[0]:
         raise ValueError(f"rank-deficient design: columns {names} are collinear in the sample")
-    if se_type in ("HC2", "HC3") and res.leverage_one[0]:
+    if needs_leverage(se_type) and res.leverage_one[0]:
         raise ValueError(
             f"{se_type} is undefined: observation(s) with leverage 1 "
             f"(rows {np.flatnonzero(used)[res.leverage[0] > 1 - 1e-10].tolist()})"
@@ -95,11 +96,8 @@ def fit_full(
         COEF_COLUMNS
     ]
 
-    # Cook's distance as statsmodels OLSInfluence: r_i^2 / k * h_i / (1 - h_i)
-    # with r_i the internally studentized (weighted) residual.
     h = res.leverage[0]
-    s2 = res.ssr[0] / df_resid
-    cooks = res.resid[0] ** 2 / (s2 * (1 - h)) / k * h / (1 - h)
+    cooks = cooks_distance(res.resid[0], h, res.ssr[0] / df_resid, k)
     fitted = Xu @ beta
     f = float(res.f_stat[se_type][0])
     return FullFit(
@@ -257,6 +255,6 @@ def _fit_group(table, y, Zc, w, spec_idx, rows, cols, k, m, estimator, se_types,
     for se in se_types:
         sd = res.se[se][:, 1 : m + 1]
         st = status
-        if se in ("HC2", "HC3"):
+        if needs_leverage(se):
             st = np.where((status == st_.OK) & res.leverage_one, st_.LEVERAGE_ONE, status)
         emit(se, est, sd, res.r_squared, res.adj_r_squared, res.f_stat[se], st)

@@ -17,13 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from .covariance import SE_TYPES
+from .covariance import SE_TYPES, leverage_divisor
 from .linalg import ols_solve, residualize, sandwich
 from .threads import single_blas_thread
-
-#: SE types this batched fit offers (HC2/HC3 need the full model's leverages).
-OUTCOME_SE_TYPES = ("classical", "HC0", "HC1", "HC2", "HC3")
-
 
 @dataclass(frozen=True)
 class OutcomeFits:
@@ -57,6 +53,20 @@ def control_basis(controls: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 
 @single_blas_thread
+def ols_residuals(X: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Residuals of the least-squares fit of ``y`` on ``X`` (``X`` includes any constant)."""
+    return y - X @ np.linalg.lstsq(X, y, rcond=None)[0]
+
+
+@single_blas_thread
+def residual_maker(controls: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """``M = I - W (W'W)^-1 W'`` for ``W = [1, controls]`` over the masked rows (n x n):
+    for analytic expectations that need ``M`` itself (its diagonal, quadratic forms)."""
+    Q = np.linalg.qr(control_basis(controls, mask))[0]
+    return np.eye(len(Q)) - Q @ Q.T
+
+
+@single_blas_thread
 def fit_outcomes(y, X, controls, mask, *, se_type: str = "HC1") -> OutcomeFits:
     """OLS of each replication's ``y`` on its ``X`` plus fixed ``controls`` and a constant.
 
@@ -64,7 +74,7 @@ def fit_outcomes(y, X, controls, mask, *, se_type: str = "HC1") -> OutcomeFits:
     (``p >= 0``); controls : ``(N, q)``, the same in every replication (no constant);
     mask : ``(N,)`` rows every replication uses (they must be finite there).
     """
-    if se_type not in OUTCOME_SE_TYPES:
+    if se_type not in SE_TYPES:
         raise ValueError(f"se_type must be one of {SE_TYPES}, got {se_type!r}")
     y = np.asarray(y, float)
     X = np.asarray(X, float)
@@ -120,4 +130,4 @@ def _omega(e, se_type, m, df, W, X_t, xtx_inv):
     h = np.einsum("mj,mj->m", Q, Q)[None, :] + np.einsum(
         "rmp,rpq,rmq->rm", X_t, np.nan_to_num(xtx_inv), X_t
     )
-    return e**2 / ((1.0 - h) if se_type == "HC2" else (1.0 - h) ** 2)
+    return e**2 / leverage_divisor(se_type, 1.0 - h)

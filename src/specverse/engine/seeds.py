@@ -12,7 +12,7 @@ import hashlib
 
 import numpy as np
 
-__all__ = ["spec_seed", "method_rng"]
+__all__ = ["spec_seed", "method_rng", "stream"]
 
 
 def _digest64(text: str) -> int:
@@ -36,3 +36,9 @@ def method_rng(seed: int, method: str) -> np.random.Generator:
     if seed < 0:
         raise ValueError(f"seed must be non-negative, got {seed}")
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, _digest64(method)])))
+
+
+def stream(global_seed: int, name: str) -> np.random.Generator:
+    """A generator determined by the global seed and what it draws for (``name``),
+    never by call order: ``PCG64(SeedSequence(spec_seed(global_seed, name)))``."""
+    return np.random.default_rng(spec_seed(global_seed, name))

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import os
-import tempfile
 import textwrap
-from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")  # headless: figures are built in Snakemake jobs and CI
 import matplotlib.pyplot as plt  # noqa: E402
+
+from specverse.io import atomic_path  # noqa: E402
 
 PNG_DPI = 220  # >= 200 dpi, as the report requires
 
@@ -60,34 +60,9 @@ def note_margin(note: str, height_in: float, width: int = 150) -> float:
 
 
 def save_figure(fig, png: str | os.PathLike, pdf: str | os.PathLike | None = None) -> None:
-    """Save PNG (PNG_DPI) and optionally PDF atomically: temp file, then rename."""
+    """Save PNG (PNG_DPI) and optionally PDF, each atomically (specverse.io)."""
     for path, fmt in ((png, "png"), (pdf, "pdf")):
-        if path is None:
-            continue
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".{fmt}", dir=path.parent)
-        os.close(fd)
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; the report and browsers must read it
-        try:
-            fig.savefig(tmp, format=fmt, dpi=PNG_DPI)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        if path is not None:
+            with atomic_path(path, f".{fmt}") as tmp:
+                fig.savefig(tmp, format=fmt, dpi=PNG_DPI)
     plt.close(fig)
-
-
-def write_csv_atomic(df, path: str | os.PathLike) -> None:
-    """Write a DataFrame as CSV via a temp file in the same folder, then rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".csv", dir=path.parent)
-    os.close(fd)
-    os.chmod(tmp, 0o644)
-    try:
-        df.to_csv(tmp, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -14,8 +14,7 @@ import pandas as pd
 from matplotlib.collections import LineCollection
 from matplotlib.colors import PowerNorm
 
-from . import _plot
-from ._table import (
+from specverse.analysis.table import (
     CHOICE_DIMENSIONS,
     RESAMPLING_P,
     curve_label,
@@ -24,6 +23,8 @@ from ._table import (
     published_reference,
     usable,
 )
+
+from . import _plot
 
 CONTROL_CLASS_ORDER = ["full", "leave one out", "block subset", "none"]
 #: Canonical option order within each dimension (the paper's option first).

@@ -12,8 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from specverse.analysis.table import check_columns
+
 from . import _plot
-from ._table import check_columns
 
 REQUIRED = ("scenario", "model", "term", "estimate", "std_error", "published_estimate", "published_std_error")
 Z95 = 1.959963984540054

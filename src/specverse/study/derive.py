@@ -5,20 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-# Table 2's control terms in the paper's order (term names of table2_published.csv).
-CONTROL_TERMS: tuple[str, ...] = (
-    "deprivation",
-    "age_diversity",
-    "ethnic_diversity",
-    "social_class_diversity",
-    "log_population",
-    "log_population_density",
-    "population_growth",
-    "nrf_area",
-    "london_borough",
-    "metropolitan_borough",
-    "county_council",
-)
+from specverse.study.plan import CONTROL_TERMS  # noqa: F401  (re-exported: Table 2's controls, declared in the plan)
+
 TYPE_DUMMIES = {
     "london_borough": "London borough",
     "metropolitan_borough": "Metropolitan borough",

@@ -9,13 +9,12 @@ files through `load_public_areas`, which first checks them against data/MANIFEST
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from specverse.io import write_text
 from specverse.study import public_provenance as prov
 
 AREAS_FILE = "areas.csv"
@@ -271,13 +270,6 @@ def growth_candidates(mye: pd.DataFrame) -> pd.DataFrame:
                           "min": v.min(), "max": v.max()} for k, v in series.items()])
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
-
-
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -285,7 +277,7 @@ def _sha256(path: Path) -> str:
 def write_manifest(data_dir: str | Path, names=PUBLIC_FILES) -> None:
     data_dir = Path(data_dir)
     lines = [f"{_sha256(data_dir / n)}  {n}\n" for n in sorted(names)]
-    _write_atomic(data_dir / MANIFEST_FILE, "".join(lines))
+    write_text("".join(lines), data_dir / MANIFEST_FILE)
 
 
 def verify_manifest(data_dir: str | Path = "data", required=PUBLIC_FILES) -> None:
@@ -338,6 +330,6 @@ def prepare_public_data(found: str | Path, table1: str | Path, out: str | Path) 
     }
     out.mkdir(parents=True, exist_ok=True)
     for name, text in texts.items():
-        _write_atomic(out / name, text)
+        write_text(text, out / name)
     write_manifest(out)
     return comparison

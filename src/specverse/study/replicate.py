@@ -11,7 +11,8 @@ import pandas as pd
 
 from specverse.engine import fit_full
 from specverse.study import published
-from specverse.study.derive import CONTROL_TERMS, derive_columns
+from specverse.study.derive import derive_columns
+from specverse.study.plan import CONTROL_TERMS
 
 # Models as in the paper: the treatment term added to the controls (None = Model 1).
 MODELS = {1: None, 2: "target_on", 3: "target_stretch"}

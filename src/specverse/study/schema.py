@@ -16,7 +16,6 @@ import numpy as np
 import pandas as pd
 
 LA_TYPES = ("London borough", "Metropolitan borough", "County council", "Unitary authority")
-SCENARIOS = ("causal", "mechanical", "observed")
 
 
 @dataclass(frozen=True)

@@ -33,9 +33,10 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from specverse.engine.seeds import spec_seed
+from specverse.engine import ols_residuals, stream
 from specverse.study import published
-from specverse.study.derive import CONTROL_TERMS, derive_columns
+from specverse.study.derive import derive_columns
+from specverse.study.plan import CONTROL_TERMS
 
 SCENARIO_NAMES = ("causal", "mechanical")
 N_TARGET = 86  # areas with an NI1 LAA target (paper)
@@ -69,11 +70,6 @@ SIMULATED_COLUMNS = (
 LSP_GAP = (1.0, 4.0)
 # Redraws allowed when a draw puts an NI1 figure outside 0-100.
 MAX_DRAWS = 100
-
-
-def stream(seed: int, name: str) -> np.random.Generator:
-    """A generator determined by the global seed and what it draws for, never by call order."""
-    return np.random.default_rng(spec_seed(seed, name))
 
 
 def calibrated_values(n: int, mean: float, sd: float, lo: float, hi: float) -> np.ndarray:
@@ -234,7 +230,7 @@ def _baseline_2006(ni1_2008, signal, regressors, sd, eps, table1) -> np.ndarray:
     """
     row = _published_row(table1, "ni1_2006")
     design = np.column_stack([np.ones(len(ni1_2008)), regressors])
-    level = ni1_2008 - design @ np.linalg.lstsq(design, ni1_2008, rcond=None)[0]
+    level = ols_residuals(design, ni1_2008)
     # eps stays a plain draw (sampling variability, as in the published sample); only the
     # deterministic level part is made orthogonal to the regressors.
     level = _z(level)

@@ -11,9 +11,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .build import derive_columns
+from specverse.engine import ols_influence
+
+from .derive import derive_columns
 from .derive import stretch
-from .specs import CONTROL_TERMS, TREATMENT_TERMS, TREATMENTS
+from .plan import CONTROL_TERMS, TREATMENT_TERMS, TREATMENTS
 
 BASELINE_COLUMN = {"published": "ni1_2006", "lsp_preferred": "ni1_2006_lsp"}
 LONDON, COUNTY = "London borough", "County council"
@@ -129,17 +131,25 @@ def influential_rows(df: pd.DataFrame, treatment: str) -> np.ndarray:
     X = np.column_stack([values[used, 1:], np.ones(n)])
     if n <= X.shape[1]:
         return out
-    out[np.flatnonzero(used)] = cooks_distance(values[used, 0], X) > 4.0 / n
+    out[np.flatnonzero(used)] = ols_influence(values[used, 0], X)["cooks_distance"] > 4.0 / n
     return out
 
 
-def cooks_distance(y: np.ndarray, X: np.ndarray) -> np.ndarray:
-    """Cook's distance of every row of an OLS fit (X includes the constant)."""
-    n, k = X.shape
-    Q, R = np.linalg.qr(X)
-    if np.min(np.abs(np.diag(R))) < 1e-10 * np.max(np.abs(np.diag(R))):
-        raise ValueError("the full model for Cook's distance is rank deficient")
-    resid = y - Q @ (Q.T @ y)
-    leverage = np.einsum("ij,ij->i", Q, Q)
-    s2 = resid @ resid / (n - k)
-    return resid**2 / (k * s2) * leverage / (1.0 - leverage) ** 2
+def read_variants(paths) -> dict[tuple[str, str], pd.DataFrame]:
+    """(scenario, baseline) -> variant table, for the variant files a job reads."""
+    out = {}
+    for path in paths:
+        df = pd.read_parquet(path)
+        out[(str(df["scenario"].iloc[0]), str(df["baseline"].iloc[0]))] = df
+    return out
+
+
+def baseline_variants(variants: dict[tuple[str, str], pd.DataFrame], scenario: str) -> dict[str, pd.DataFrame]:
+    """baseline -> variant table of one scenario, checked to list the same areas in one order
+    (family-level resampling draws rows by position across baselines)."""
+    out = {b: df for (s, b), df in variants.items() if s == scenario}
+    if not out:
+        raise ValueError(f"no data variant for scenario {scenario!r}; have {sorted(variants)}")
+    if len({tuple(df["area_code"]) for df in out.values()}) > 1:
+        raise ValueError(f"the variants of scenario {scenario!r} do not list the same areas in the same order")
+    return out

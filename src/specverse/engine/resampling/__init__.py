@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..seeds import method_rng
-from ..specs import RegSpec, check_estimator, validate_inputs
+from ..regspec import RegSpec, check_estimator, validate_inputs
 from ..threads import single_blas_thread
 from . import _design
 from .pairs import huber_pairs_draws, pair_counts, pairs_draws, pairs_indices, pairs_inference
@@ -25,12 +25,13 @@ from .permutation import (
     permutation_indices,
     treatment_draws,
 )
-from .studentized import SE_TYPES, exact_p, two_sided_p
-from .wild import wild_inference, wild_weight_blocks
+from ..vocabulary import PERMUTATION_KINDS, RESAMPLING_METHODS, SE_TYPES, WILD_WEIGHTS
+from .studentized import exact_p, two_sided_p
+from .wild import wild_both, wild_summary, wild_weight_blocks
 
-__all__ = ["resample", "METHODS", "COLUMNS"]
+__all__ = ["resample", "resample_draws", "METHODS", "COLUMNS"]
 
-METHODS = ("wild", "pairs", "permutation")
+METHODS = RESAMPLING_METHODS
 COLUMNS = [
     "spec",
     "term",
@@ -122,24 +123,40 @@ def resample(
 
 def _run_spec(d, rows, seed, methods, draws, wild_kind, perm_kind, strata, se_type, alpha):
     parts = [_design.term_parts(d, j, se_type) for j in range(d.m)]
+    for r, pt, dr in zip(rows, parts, _term_draws(d, parts, seed, methods, draws, wild_kind, perm_kind, strata, se_type)):
+        if "wild" in dr:
+            r["p_wild"], r["ci_wild_low"], r["ci_wild_high"] = wild_summary(pt, *dr["wild"], alpha=alpha)
+        if "pairs" in dr:
+            r["p_pairs"], r["ci_pairs_low"], r["ci_pairs_high"], r["se_pairs"] = pairs_inference(
+                pt.b, pt.se, *dr["pairs"], alpha=alpha
+            )
+        if "permutation" in dr:
+            b_star, se_star, exact = dr["permutation"]
+            r["p_perm"] = (exact_p if exact else two_sided_p)(pt.t, b_star / se_star)
+
+
+def _term_draws(d, parts, seed, methods, draws, wild_kind, perm_kind, strata, se_type) -> list[dict]:
+    """Every method's raw draws for every term of one design: the one producer of the
+    draws behind both the p-values (:func:`resample`) and :func:`resample_draws`.
+
+    Per term: ``wild`` -> ((b0, se0), (b1, se1)) restricted and unrestricted draws;
+    ``pairs`` -> (b*, se*); ``permutation`` -> (b*, se*, exact enumeration?).
+    """
+    out = [{} for _ in parts]
     if "wild" in methods:
         # one term: stream the weight blocks; several terms share the materialised weights
         blocks = wild_weight_blocks(method_rng(seed, "wild"), d.n, draws, wild_kind)
         V = blocks if d.m == 1 else np.concatenate(list(blocks)).T
-        for r, pt in zip(rows, parts):
-            r["p_wild"], r["ci_wild_low"], r["ci_wild_high"] = wild_inference(
-                pt, d.basis, V, se_type, k=d.k, alpha=alpha, signs=wild_kind == "rademacher"
-            )
+        for o, pt in zip(out, parts):
+            o["wild"] = wild_both(pt, d.basis, V, se_type, k=d.k, signs=wild_kind == "rademacher")
     if "pairs" in methods:
         counts = pair_counts(pairs_indices(method_rng(seed, "pairs"), d.n, draws), d.n)
         b_star, se_star = pairs_draws(d.X, d.y, counts, d.m, se_type)
-        for j, (r, pt) in enumerate(zip(rows, parts)):
-            r["p_pairs"], r["ci_pairs_low"], r["ci_pairs_high"], r["se_pairs"] = pairs_inference(
-                pt.b, pt.se, b_star[:, j], se_star[:, j], alpha=alpha
-            )
+        for j, o in enumerate(out):
+            o["pairs"] = (b_star[:, j], se_star[:, j])
     if "permutation" in methods:
         idx = None  # random permutations shared by the spec's terms, drawn once
-        for j, (r, pt) in enumerate(zip(rows, parts)):
+        for j, (o, pt) in enumerate(zip(out, parts)):
             values = pt.resid_r if perm_kind == "freedman_lane" else d.raw_terms[:, j]
             exact = n_arrangements(values, strata) <= draws
             if exact:
@@ -152,7 +169,64 @@ def _run_spec(d, rows, seed, methods, draws, wild_kind, perm_kind, strata, se_ty
                 b_star, se_star = freedman_lane_draws(pt, d.basis, use, se_type, k=d.k)
             else:
                 b_star, se_star = treatment_draws(pt, d.raw_terms[:, j], d.sqrtw, use, se_type, k=d.k)
-            r["p_perm"] = (exact_p if exact else two_sided_p)(pt.t, b_star / se_star)
+            o["permutation"] = (b_star, se_star, exact)
+    return out
+
+
+@single_blas_thread
+def resample_draws(
+    y,
+    regressors,
+    spec: RegSpec,
+    *,
+    seed: int,
+    weights=None,
+    estimator: str = "ols",
+    methods=METHODS,
+    draws: int = 999,
+    wild_weights: str = "rademacher",
+    permutation: str = "freedman_lane",
+    se_type: str = "HC1",
+) -> dict:
+    """The studentized draws behind one specification's resampling p-values.
+
+    With the spec's seed these are exactly the draws :func:`resample` counts, so a
+    figure of them shows what the table's p-value is.  Returns ``{"status": ...,
+    "t": (m,) observed t, "wild": (B, m) restricted t* = b*/se*, "pairs": (B, m)
+    centred t* = (b* - b)/se*, "permutation": (B, m) t* = b*/se*}`` (methods that
+    ran; OLS / WLS only).
+    """
+    methods = _check_args(methods, draws, wild_weights, permutation, se_type, 0.05, estimator, weights)
+    if estimator == "huber":
+        raise ValueError("resample_draws: OLS / WLS only (Huber is resampled by the pairs bootstrap in resample)")
+    y, Z, w = validate_inputs(y, regressors, weights)
+    d = _design.build(y, Z, spec, w, estimator)
+    status = _design.check(d, se_type)
+    out = {"status": status}
+    if status != "ok":
+        return out
+    parts = [_design.term_parts(d, j, se_type) for j in range(d.m)]
+    per_term = _term_draws(d, parts, seed, methods, draws, wild_weights, permutation, None, se_type)
+    out["t"] = np.array([pt.t for pt in parts])
+    out["p"] = {}
+    for method in methods:
+        cols, ps = [], []
+        for pt, dr in zip(parts, per_term):
+            exact = False
+            if method == "wild":
+                (b0, se0), _ = dr["wild"]
+                t_star = b0 / se0
+            elif method == "pairs":
+                b_star, se_star = dr["pairs"]
+                t_star = (b_star - pt.b) / se_star
+            else:
+                b_star, se_star, exact = dr["permutation"]
+                t_star = b_star / se_star
+            cols.append(t_star)
+            ps.append((exact_p if exact else two_sided_p)(pt.t, t_star))
+        out[method] = np.column_stack(cols)
+        out["p"][method] = np.array(ps)
+    return out
 
 
 def _run_huber(d, rows, seed, methods, draws, se_type, alpha):
@@ -191,10 +265,10 @@ def _check_args(methods, draws, wild_kind, perm_kind, se_type, alpha, estimator,
         raise ValueError(f"methods must be among {METHODS}, got {bad}")
     if int(draws) != draws or draws < 1:
         raise ValueError(f"draws must be a positive integer, got {draws!r}")
-    if wild_kind not in ("rademacher", "webb"):
-        raise ValueError(f"wild_weights must be 'rademacher' or 'webb', got {wild_kind!r}")
-    if perm_kind not in ("freedman_lane", "treatment"):
-        raise ValueError(f"permutation must be 'freedman_lane' or 'treatment', got {perm_kind!r}")
+    if wild_kind not in WILD_WEIGHTS:
+        raise ValueError(f"wild_weights must be one of {WILD_WEIGHTS}, got {wild_kind!r}")
+    if perm_kind not in PERMUTATION_KINDS:
+        raise ValueError(f"permutation must be one of {PERMUTATION_KINDS}, got {perm_kind!r}")
     if se_type not in SE_TYPES:
         raise ValueError(f"se_type must be one of {SE_TYPES}, got {se_type!r}")
     if not 0 < alpha < 1:

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..covariance import LEV_ONE_TOL, needs_leverage
 from ..linalg import rank_ok, scaled_gram
-from ..ols import LEV_ONE_TOL
 from .studentized import coef_variance
 
 
@@ -102,7 +102,7 @@ def check(d: Design, se_type: str) -> str:
     if not rank_ok(G):
         return "rank_deficient"
     d.basis = np.linalg.qr(d.X, mode="reduced")[0]
-    if se_type in ("HC2", "HC3") and np.einsum("ij,ij->i", d.basis, d.basis).max() > 1.0 - LEV_ONE_TOL:
+    if needs_leverage(se_type) and np.einsum("ij,ij->i", d.basis, d.basis).max() > 1.0 - LEV_ONE_TOL:
         return "leverage_one"  # e_i^2 / (1 - h_i) is 0/0: the HC2/HC3 SE is undefined
     return "ok"
 
@@ -120,7 +120,7 @@ def term_parts(d: Design, j: int, se_type: str) -> TermParts:
     # Full residuals by FWL: M_X y = M_Z y - x~ b.
     resid = resid_r - xt * b
     lev = lev_z = None
-    if se_type in ("HC2", "HC3"):
+    if needs_leverage(se_type):
         lev_z = np.einsum("ij,ij->i", Qz, Qz)
         lev = lev_z + xt * xt / sxx
     se = float(np.sqrt(coef_variance(xt / sxx, resid[:, None].copy(), se_type, k=d.k, leverage=lev))[0])

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..ols import LEV_ONE_TOL
+from ..covariance import LEV_ONE_TOL, needs_leverage
 from .studentized import coef_variance, order_quantiles, two_sided_p
 
 #: Cholesky pivot threshold on the unit-diagonal Gram matrix of a draw: a
@@ -43,6 +43,11 @@ def pair_counts(idx: np.ndarray, n: int) -> np.ndarray:
     B = idx.shape[0]
     flat = (idx + (np.arange(B) * n)[:, None]).ravel()
     return np.bincount(flat, minlength=B * n).reshape(B, n).astype(float)
+
+
+def draw_pair_counts(rng: np.random.Generator, n: int, draws: int) -> np.ndarray:
+    """(draws, n) row multiplicities of ``draws`` pairs-bootstrap samples."""
+    return pair_counts(pairs_indices(rng, n, draws), n)
 
 
 def pairs_draws(X, y, counts, m, se_type):
@@ -68,7 +73,7 @@ def _pairs_chunk(X, y, C, m, se_type):
     d[~ok] = 1.0
     # Unit-diagonal G = D^-1 A D^-1, packed and draws-last for the batched Cholesky.
     Gp = np.ascontiguousarray((Af / (d[:, iu] * d[:, ju])).T)
-    need_inverse = se_type in ("HC2", "HC3")
+    need_inverse = needs_leverage(se_type)
     cols = np.eye(k)[:, : (k if need_inverse else m)]  # e_j: columns of A^-1 wanted
     rhs = np.concatenate([r.T[:, None, :], np.repeat(cols[:, :, None], B, axis=2)], axis=1)
     rhs /= d.T[:, None, :]

@@ -24,7 +24,7 @@ from itertools import combinations
 
 import numpy as np
 
-from ..ols import LEV_ONE_TOL
+from ..covariance import LEVERAGE_SE_TYPES, LEV_ONE_TOL, leverage_divisor
 from ._design import TermParts
 from .studentized import fixed_design_draws
 
@@ -164,9 +164,9 @@ def _treatment_block(parts, raw_x, sqrtw, idx, se_type, k):
     np.subtract(u, E, out=E)  # full-model residuals
     E *= Xt
     E *= E  # (x~_i e_i)^2
-    if se_type in ("HC2", "HC3"):
+    if se_type in LEVERAGE_SE_TYPES:
         one_minus_h = 1.0 - parts.leverage_z - Xt * Xt / sxx[:, None]
-        E /= one_minus_h if se_type == "HC2" else one_minus_h * one_minus_h
+        E /= leverage_divisor(se_type, one_minus_h)
         E[(one_minus_h < LEV_ONE_TOL).any(axis=1)] = np.nan  # leverage one: SE undefined
     var = E.sum(axis=1) / (sxx * sxx)
     if se_type == "HC1":

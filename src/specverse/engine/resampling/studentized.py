@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-SE_TYPES = ("classical", "HC0", "HC1", "HC2", "HC3")
+from ..covariance import LEVERAGE_SE_TYPES, SE_TYPES, leverage_divisor
 
 #: Relative tolerance for "as or more extreme": a draw whose |t*| equals the
 #: observed |t| up to rounding (the identity arrangement in exact enumeration)
@@ -46,10 +46,8 @@ def coef_variance(w, resid, se_type, *, k, counts=None, leverage=None):
         s2 = e2.sum(axis=0) / (ntot - k)
         ww = w * w if counts is None else counts * w * w
         return s2 * _colsum(ww, resid.shape[1])
-    if se_type == "HC2":
-        e2 /= _col(1.0 - leverage)
-    elif se_type == "HC3":
-        e2 /= _col((1.0 - leverage) ** 2)
+    if se_type in LEVERAGE_SE_TYPES:
+        e2 /= _col(leverage_divisor(se_type, 1.0 - leverage))
     if w.ndim == 1:
         var = (w * w) @ e2  # fixed design: one matrix-vector product
     else:
@@ -95,10 +93,8 @@ def fixed_design_draws(xt, sxx, basis, L, us, se_type, *, k, leverage=None, unit
         f = np.ones(n)
     elif se_type in ("HC0", "HC1"):
         f = w * w
-    elif se_type == "HC2":
-        f = w * w / (1.0 - leverage)
-    elif se_type == "HC3":
-        f = w * w / (1.0 - leverage) ** 2
+    elif se_type in LEVERAGE_SE_TYPES:
+        f = w * w / leverage_divisor(se_type, 1.0 - leverage)
     else:
         raise ValueError(f"se_type must be one of {SE_TYPES}, got {se_type!r}")
     c_w = basis.T @ w

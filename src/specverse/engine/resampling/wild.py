@@ -65,11 +65,12 @@ def wild_draws(parts: TermParts, basis, V, se_type, *, k, restricted: bool, sign
     under the null (b_star centred on 0), else around the estimate b.
     ``signs=True`` promises V is +-1 (Rademacher), which saves a pass over V.
     """
-    return _both(parts, basis, V, se_type, k=k, signs=signs)[0 if restricted else 1]
+    return wild_both(parts, basis, V, se_type, k=k, signs=signs)[0 if restricted else 1]
 
 
-def _both(parts: TermParts, basis, V, se_type, *, k, signs):
-    """Restricted and unrestricted draws from one pass over V."""
+def wild_both(parts: TermParts, basis, V, se_type, *, k, signs):
+    """Restricted and unrestricted draws from one pass over V:
+    ``((b0, se0), (b1, se1))``."""
     L = V.T if isinstance(V, np.ndarray) else V
     (d0, se0), (d1, se1) = fixed_design_draws(
         parts.xt, parts.sxx, basis, L, [parts.resid_r, parts.resid], se_type, k=k,
@@ -78,9 +79,14 @@ def _both(parts: TermParts, basis, V, se_type, *, k, signs):
     return (d0, se0), (parts.b + d1, se1)
 
 
-def wild_inference(parts: TermParts, basis, V, se_type, *, k, alpha, signs=False):
-    """(p, ci_low, ci_high) for one term; V as in :func:`wild_draws`."""
-    (b0, se0), (b1, se1) = _both(parts, basis, V, se_type, k=k, signs=signs)
+def wild_summary(parts: TermParts, restricted, unrestricted, *, alpha):
+    """(p, ci_low, ci_high) for one term from :func:`wild_both`'s draws."""
+    (b0, se0), (b1, se1) = restricted, unrestricted
     p = two_sided_p(parts.t, b0 / se0)
     q_lo, q_hi = order_quantiles((b1 - parts.b) / se1, [alpha / 2, 1 - alpha / 2])
     return p, parts.b - q_hi * parts.se, parts.b - q_lo * parts.se
+
+
+def wild_inference(parts: TermParts, basis, V, se_type, *, k, alpha, signs=False):
+    """(p, ci_low, ci_high) for one term; V as in :func:`wild_draws`."""
+    return wild_summary(parts, *wild_both(parts, basis, V, se_type, k=k, signs=signs), alpha=alpha)

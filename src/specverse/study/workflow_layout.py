@@ -1,8 +1,9 @@
-"""Where the multiverse meets Snakemake: the fan-out cells' paths, wildcards and inputs.
+"""Where the multiverse meets Snakemake: the data variants' and fan-out cells' paths,
+wildcard constraints and job inputs.
 
-Pure Python (imported when the Snakefile is parsed). The rules in
-workflow/rules/multiverse.smk use an instance's attributes and bound methods, so the
-rule file holds no function definitions of its own.
+Pure Python (imported when the Snakefile is parsed). workflow/rules/common.smk builds one
+:class:`WorkflowLayout` from the validated multiverse; the rules use its attributes and
+bound methods, so the rule files hold no path logic of their own.
 """
 
 from __future__ import annotations
@@ -10,13 +11,13 @@ from __future__ import annotations
 import re
 from typing import Mapping
 
-from .specs import Multiverse, cell_label
+from .plan import Multiverse, cell_label
 
 VARIANT = "results/variants/{scenario}/{baseline}.parquet"
 CELLS_DIR = "results/multiverse/cells"
 
 
-class CellLayout:
+class WorkflowLayout:
     """Paths and wildcard helpers for one validated multiverse."""
 
     def __init__(self, universe: Multiverse):
@@ -38,16 +39,18 @@ class CellLayout:
         return {d: "|".join(re.escape(v) for v in self.universe.options[d]) for d in dims}
 
     @property
-    def variant_constraints(self) -> dict[str, str]:
-        return self.constraints(("scenario", "baseline"))
-
-    @property
-    def cell_constraints(self) -> dict[str, str]:
-        return self.constraints(self.universe.fan_out)
+    def wildcard_constraints(self) -> dict[str, str]:
+        """Every wildcard the workflow uses: the variants', the figures' and the cells'."""
+        dims = dict.fromkeys(("scenario", "baseline", "treatment", *self.universe.fan_out))
+        return self.constraints(dims)
 
     def cell_of(self, wildcards: Mapping[str, str]) -> dict[str, str]:
         """The cell (fanned-out dimension -> option) a job's wildcards name."""
         return {d: str(wildcards[d]) for d in self.universe.fan_out}
+
+    def scenario_variants(self, wildcards: Mapping[str, str]) -> list[str]:
+        """The data variants of one scenario, one per configured baseline."""
+        return [self.variant_path(wildcards["scenario"], b) for b in self.universe.options["baseline"]]
 
     def cell_variants(self, wildcards: Mapping[str, str]) -> list[str]:
         """The data variants a cell reads: its scenario(s) x baseline(s)."""

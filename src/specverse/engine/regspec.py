@@ -8,6 +8,8 @@ from operator import attrgetter
 
 import numpy as np
 
+from .vocabulary import ESTIMATORS
+
 
 @dataclass(frozen=True)
 class RegSpec:
@@ -46,7 +48,6 @@ class Group:
 
 
 
-ESTIMATORS = ("ols", "wls", "huber")
 
 
 def check_estimator(estimator: str, weights) -> None:

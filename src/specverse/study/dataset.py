@@ -7,14 +7,11 @@ the schema, as the single `observed` scenario.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
 from specverse.study import schema, simulate
-from specverse.study.derive import DERIVED_COLUMNS, derive_columns  # noqa: F401  (re-exported)
 
 ANALYSIS_COLUMNS = (*schema.SCHEMA_COLUMNS, "scenario")
 CODEBOOK_COLUMNS = ("column", "definition", "unit", "source", "provenance")
@@ -125,33 +122,6 @@ def build_dataset(config: dict, data_dir="data") -> tuple[pd.DataFrame, pd.DataF
     scenarios = list(data.get("scenarios", simulate.SCENARIO_NAMES))
     areas = load_public_areas(data_dir)
     return embedded_dataset(areas, int(config["seed"]), scenarios), embedded_codebook(data_dir, scenarios)
-
-
-def write_csv_atomic(df: pd.DataFrame, path) -> None:
-    """Write to a temporary file beside `path`, then rename: readers never see half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", newline="") as fh:
-            df.to_csv(fh, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def write_text_atomic(text: str, path) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def read_analysis(path) -> pd.DataFrame:

@@ -10,38 +10,21 @@ from pathlib import Path
 import pytest
 import yaml
 
-from specverse.study import specs
-from specverse.study.specs import ConfigError, Spec, build_multiverse
+from specverse.study import plan
+from specverse.study.plan import ConfigError, Spec, build_multiverse
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def load_config(name="config.yaml"):
-    """config.yaml, overlaid (recursively, lists replaced) by another config file as
-    `snakemake --configfile` does."""
-    base = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
-    if name != "config.yaml":
-        _merge(base, yaml.safe_load((ROOT / "config" / name).read_text()))
-    return base
-
-
-def _merge(base, extra):
-    for key, value in extra.items():
-        if isinstance(value, dict) and isinstance(base.get(key), dict):
-            _merge(base[key], value)
-        else:
-            base[key] = value
-
-
 @pytest.fixture
-def config():
+def config(load_config):
     return load_config()
 
 
 def test_controls_options_expand_in_canonical_order():
-    opts = specs.controls_options(["none", "block_subsets", "leave_one_out", "full"])
+    opts = plan.controls_options(["none", "block_subsets", "leave_one_out", "full"])
     assert opts[0] == "full" and opts[-1] == "none"
-    assert opts[1:12] == [f"drop_{t}" for t in specs.CONTROL_TERMS]
+    assert opts[1:12] == [f"drop_{t}" for t in plan.CONTROL_TERMS]
     blocks = [o for o in opts if o.startswith("blocks_")]
     assert len(blocks) == 2**5 - 2  # the empty set is `none`, the full set is `full`
     assert len(opts) == 1 + 11 + 30 + 1
@@ -49,25 +32,25 @@ def test_controls_options_expand_in_canonical_order():
 
 
 def test_control_terms_of_each_option_kind():
-    assert specs.control_terms("full") == specs.CONTROL_TERMS
-    assert specs.control_terms("none") == ()
-    assert "nrf_area" not in specs.control_terms("drop_nrf_area")
-    assert len(specs.control_terms("drop_nrf_area")) == 10
-    assert specs.control_terms("blocks_deprivation_structure") == (
+    assert plan.control_terms("full") == plan.CONTROL_TERMS
+    assert plan.control_terms("none") == ()
+    assert "nrf_area" not in plan.control_terms("drop_nrf_area")
+    assert len(plan.control_terms("drop_nrf_area")) == 10
+    assert plan.control_terms("blocks_deprivation_structure") == (
         "deprivation",
         "london_borough",
         "metropolitan_borough",
         "county_council",
     )
     # Every block subset is the union of its blocks, in Table 2 order.
-    for option in specs.controls_options(["block_subsets"]):
+    for option in plan.controls_options(["block_subsets"]):
         names = option[len("blocks_") :].split("_")
-        expected = [t for t in specs.CONTROL_TERMS if any(t in specs.BLOCKS[b] for b in names)]
-        assert list(specs.control_terms(option)) == expected
+        expected = [t for t in plan.CONTROL_TERMS if any(t in plan.BLOCKS[b] for b in names)]
+        assert list(plan.control_terms(option)) == expected
     with pytest.raises(ConfigError, match="not a control term"):
-        specs.control_terms("drop_const")
+        plan.control_terms("drop_const")
     with pytest.raises(ConfigError, match="blocks must be among"):
-        specs.control_terms("blocks_size_weather")
+        plan.control_terms("blocks_size_weather")
 
 
 def test_ancova_adds_the_baseline_regressor():
@@ -94,7 +77,7 @@ def test_spec_id_is_blake2b_of_the_canonical_choices_and_stable():
     assert "se_type" not in spec.model_identity()
 
 
-def test_spec_ids_are_unique_over_the_full_multiverse():
+def test_spec_ids_are_unique_over_the_full_multiverse(load_config):
     universe = build_multiverse(load_config("full.yaml"))
     all_specs = universe.specs()
     ids = {s.spec_id for s in all_specs}
@@ -104,19 +87,19 @@ def test_spec_ids_are_unique_over_the_full_multiverse():
 def test_default_config_resolves_every_dimension(config):
     universe = build_multiverse(config)
     assert universe.options["scenario"] == ("causal", "mechanical")
-    assert universe.options["treatment"] == specs.TREATMENTS
+    assert universe.options["treatment"] == plan.TREATMENTS
     assert len(universe.options["controls"]) == 43
     assert universe.fan_out == ("scenario", "treatment")
     assert len(universe.cells()) == 10
     assert {tuple(c.items()) for c in universe.cells()} == {
-        (("scenario", s), ("treatment", t)) for s in ("causal", "mechanical") for t in specs.TREATMENTS
+        (("scenario", s), ("treatment", t)) for s in ("causal", "mechanical") for t in plan.TREATMENTS
     }
 
 
-def test_cells_partition_the_multiverse(config):
+def test_cells_partition_the_multiverse(config, load_config):
     cfg = load_config("test.yaml")
     whole = build_multiverse({**cfg, "fan_out": []}).specs()
-    for fan_out in (["scenario", "treatment"], list(specs.FAN_OUT_DIMENSIONS)):
+    for fan_out in (["scenario", "treatment"], list(plan.FAN_OUT_DIMENSIONS)):
         universe = build_multiverse({**cfg, "fan_out": fan_out})
         pieces = list(itertools.chain.from_iterable(universe.specs(c) for c in universe.cells()))
         assert sorted(pieces) == sorted(whole)
@@ -129,8 +112,8 @@ def test_user_csv_collapses_scenarios_to_observed(config):
 
 
 def test_cell_label():
-    assert specs.cell_label({}, ()) == "all"
-    assert specs.cell_label({"scenario": "causal", "sample": "all"}, ("scenario", "sample")) == "scenario~causal/sample~all"
+    assert plan.cell_label({}, ()) == "all"
+    assert plan.cell_label({"scenario": "causal", "sample": "all"}, ("scenario", "sample")) == "scenario~causal/sample~all"
 
 
 def test_static_exclusion_huber_hc(config):
@@ -145,7 +128,7 @@ def test_static_exclusion_huber_hc(config):
 def test_data_exclusions_declared_in_config(config):
     universe = build_multiverse(config)
     conditions = {r.if_data for r in universe.exclusions if r.if_data}
-    assert conditions == set(specs.DATA_CONDITIONS)
+    assert conditions == set(plan.DATA_CONDITIONS)
     laa = Spec("causal", "published", "pct_change", "stretch_laa_only", "full", "all", "ols", "HC1")
     assert [r.if_data for r in universe.data_exclusions(laa)] == ["no_laa_rows", "dropped_term_constant"]
 
@@ -209,36 +192,41 @@ def test_cell_values_must_be_configured(config):
         universe.specs({"treatment": "bogus"})
 
 
-def test_shipped_configs_are_valid_and_sized():
+def test_shipped_configs_are_valid_and_sized(load_config):
     for name, n_specs in (("config.yaml", 154_800), ("test.yaml", None), ("full.yaml", 154_800)):
         universe = build_multiverse(load_config(name))
         if n_specs is not None:
             assert len(universe.specs()) == n_specs
     test = build_multiverse(load_config("test.yaml"))
     # every dimension is present in the test configuration, with more than one option
-    assert all(len(test.options[d]) >= 2 for d in specs.DIMENSIONS)
+    assert all(len(test.options[d]) >= 2 for d in plan.DIMENSIONS)
 
 
-def test_cell_layout_paths_and_wildcards(config):
-    from specverse.study.cells import CellLayout
+def test_workflow_layout_paths_and_wildcards(config):
+    from specverse.study.workflow_layout import WorkflowLayout
 
-    layout = CellLayout(build_multiverse(config))
+    layout = WorkflowLayout(build_multiverse(config))
     assert layout.cell == "results/multiverse/cells/scenario~{scenario}/treatment~{treatment}.parquet"
-    assert layout.cell_constraints == {
+    assert layout.wildcard_constraints == {
         "scenario": "causal|mechanical",
+        "baseline": "published|lsp_preferred",
         "treatment": "target_on|stretch_2006|stretch_2008|stretch_laa_only|target_on_and_stretch",
     }
+    assert layout.scenario_variants({"scenario": "causal"}) == [
+        "results/variants/causal/published.parquet",
+        "results/variants/causal/lsp_preferred.parquet",
+    ]
     assert layout.cell_variants({"scenario": "causal", "treatment": "target_on"}) == [
         "results/variants/causal/published.parquet",
         "results/variants/causal/lsp_preferred.parquet",
     ]
     files = layout.cell_files()
     assert len(files) == 10 and files[0] == "results/multiverse/cells/scenario~causal/treatment~target_on.parquet"
-    empty = CellLayout(build_multiverse({**config, "fan_out": []}))
+    empty = WorkflowLayout(build_multiverse({**config, "fan_out": []}))
     assert empty.cell == "results/multiverse/cells/all.parquet"
     assert empty.cell_files() == [empty.cell]
     assert len(empty.cell_variants({})) == 4
-    by_baseline = CellLayout(build_multiverse({**config, "fan_out": ["baseline", "scenario"]}))
+    by_baseline = WorkflowLayout(build_multiverse({**config, "fan_out": ["baseline", "scenario"]}))
     # canonical dimension order, whatever order the config lists them in
     assert by_baseline.cell.startswith("results/multiverse/cells/scenario~{scenario}/baseline~{baseline}")
     assert by_baseline.cell_variants({"scenario": "mechanical", "baseline": "published"}) == ["results/variants/mechanical/published.parquet"]

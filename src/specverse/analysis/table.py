@@ -1,4 +1,4 @@
-"""Reading and slicing the specification table (contract 3) for the figures.
+"""Reading and slicing the specification table, for the aggregates and the figures.
 
 One *curve* is every usable row of one (scenario, treatment, term): a treatment
 that reports two coefficients (``target_on_and_stretch``) yields two curves.

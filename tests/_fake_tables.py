@@ -147,34 +147,16 @@ def codebook() -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["column", "definition", "unit", "source", "provenance"])
 
 
-def variant_frame(n: int = 60, seed: int = 3, baseline: str = "published") -> pd.DataFrame:
-    """A small data variant (the columns a joint test or null figure reads), real-looking types."""
+def paper_null_draws(scenario: str, draws: int = 99, seed: int = 4) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(draws, tests) in the format of specverse.analysis.paper_nulls, for the figure."""
     rng = np.random.default_rng(seed)
-    la = rng.choice(["London borough", "Metropolitan borough", "County council", "Unitary authority"], size=n)
-    df = pd.DataFrame({
-        "area_code": [f"E{i:08d}" for i in range(n)],
-        "la_type": la,
-        "baseline": baseline,
-        "target_on": (rng.random(n) < 0.55).astype(float),
-        "deprivation": rng.normal(23, 9, n),
-        "age_diversity": rng.normal(8700, 60, n),
-        "ethnic_diversity": rng.gamma(2, 1200, n),
-        "social_class_diversity": rng.normal(8780, 60, n),
-        "log_population": rng.normal(12.4, 0.6, n),
-        "log_population_density": rng.normal(7, 1.2, n),
-        "population_growth": rng.normal(2, 1.5, n),
-        "nrf_area": (rng.random(n) < 0.45).astype(float),
-        "london_borough": (la == "London borough").astype(float),
-        "metropolitan_borough": (la == "Metropolitan borough").astype(float),
-        "county_council": (la == "County council").astype(float),
-        "population": rng.uniform(5e4, 1.2e6, n),
-    })
-    stretch = np.where(df["target_on"] == 1, rng.normal(1, 4, n), 0.0)
-    stretch[rng.choice(n, 5, replace=False)] = np.nan
-    df["target_stretch"] = stretch
-    noise = rng.standard_normal(n) * (1 + 0.5 * (df["nrf_area"].to_numpy()))
-    df["pct_change"] = -3 + 0.6 * np.nan_to_num(stretch) + 0.8 * df["target_on"] - 0.05 * df["deprivation"] + 2 * noise
-    df["ni1_2006"] = rng.normal(77, 6, n)
-    df["ni1_2008"] = df["ni1_2006"] * (1 + df["pct_change"] / 100)
-    df["point_change"] = df["ni1_2008"] - df["ni1_2006"]
-    return df
+    rows, tests = [], []
+    for model, term, t_obs, t_pub in ((2, "target_on", 1.9, 1.44), (3, "target_stretch", 6.2, 7.23)):
+        for method in ("wild", "pairs", "permutation"):
+            t_star = rng.standard_t(8, draws)
+            rows.append(pd.DataFrame({"scenario": scenario, "model": model, "term": term, "method": method,
+                                      "t_star": t_star}))
+            p = (1 + np.sum(np.abs(t_star) >= abs(t_obs))) / (1 + draws)
+            tests.append({"scenario": scenario, "model": model, "term": term, "method": method,
+                          "t_observed": t_obs, "t_published": t_pub, "draws": draws, "p": p, "p_table": p})
+    return pd.concat(rows, ignore_index=True), pd.DataFrame(tests)

@@ -1,4 +1,4 @@
-"""Evaluate a fan-out cell of the multiverse and aggregate cells into one table.
+"""Evaluate one fan-out cell of the multiverse: every specification x reported term.
 
 A cell's specifications are grouped into engine calls that share the outcome vector, the
 weights and the estimator (same data variant, outcome, estimator); the engine further
@@ -8,19 +8,15 @@ model (a specification minus its se_type), its results shared by that model's SE
 
 from __future__ import annotations
 
-import json
-import math
-import os
-from collections import Counter
 from dataclasses import replace
-from pathlib import Path
 from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from .specs import (
-    DIMENSIONS,
+from specverse.engine import RegSpec, fit_specs, resample, spec_seed
+
+from .plan import (
     ESTIMATOR_ENGINE,
     ESTIMATOR_WEIGHTS,
     OUTCOME_COLUMN,
@@ -32,21 +28,9 @@ from .specs import (
     control_terms,
     dropped_term,
 )
+from .spec_table import FIT_COLUMNS, RESAMPLE_COLUMNS, TABLE_COLUMNS, empty_table, typed
 from .variants import sample_rows
 
-FIT_COLUMNS = ("estimate", "std_error", "t", "df", "p_two_tailed", "p_one_tailed", "ci_low", "ci_high", "n", "r_squared")
-RESAMPLE_COLUMNS = ("p_wild", "ci_wild_low", "ci_wild_high", "p_pairs", "ci_pairs_low", "ci_pairs_high", "p_perm")
-TABLE_COLUMNS = (
-    "spec_id",
-    *DIMENSIONS[:4],
-    "term",
-    *DIMENSIONS[4:],
-    "control_terms",
-    *FIT_COLUMNS,
-    "status",
-    *RESAMPLE_COLUMNS,
-    "resample_status",
-)
 COLUMN_INDEX = {name: i for i, name in enumerate(REGRESSOR_COLUMNS)}
 
 
@@ -78,13 +62,29 @@ def evaluate_cell(
     inference: methods, draws, wild_weights, permutation, alpha, se_type (studentization
     of the resampled statistics).
     """
-    from threadpoolctl import threadpool_limits
-
     data = _Variants(variants)
     models = _resolve_models(data, universe, universe.specs(cell))
-    with threadpool_limits(limits=1):
-        fits, draws = _estimate(data, models, universe, seed=seed, inference=inference)
+    fits, draws = _estimate(data, models, universe, seed=seed, inference=inference)
     return _assemble(models, fits, draws, methods=tuple(inference.get("methods", ())))
+
+
+def model_inputs(variants: Mapping[tuple[str, str], pd.DataFrame], spec: Spec) -> dict:
+    """The engine inputs of one model exactly as :func:`evaluate_cell` builds them:
+    ``y``, ``regressors``, ``spec`` (RegSpec), ``weights``, ``estimator`` (engine name)
+    and ``seed_identity`` (what the model's random streams derive from).  For a figure
+    of the draws behind one row of the table."""
+    data = _Variants(variants)
+    model = _Model(spec.model())
+    _resolve_rows(model, data)
+    weight_col = ESTIMATOR_WEIGHTS.get(spec.estimator)
+    return {
+        "y": data.frame(spec)[OUTCOME_COLUMN[spec.outcome]].to_numpy(dtype=float),
+        "regressors": data.frame(spec)[list(REGRESSOR_COLUMNS)].to_numpy(dtype=float),
+        "spec": _reg_spec(model),
+        "weights": None if weight_col is None else data.col(spec, weight_col),
+        "estimator": ESTIMATOR_ENGINE[spec.estimator],
+        "seed_identity": spec.model_identity(),
+    }
 
 
 class _Variants:
@@ -196,9 +196,6 @@ def _estimate(data: _Variants, models: list[_Model], universe: Multiverse, *, se
     batch-mates too (cheap) and keeps only its own rows. Resampling, the expensive part,
     runs once per model of the cell; the engine draws each specification on its own.
     """
-    from specverse.engine import RegSpec, fit_specs
-    from specverse.engine.seeds import spec_seed
-
     methods = tuple(inference.get("methods", ()))
     alpha = float(inference.get("alpha", 0.05))
     se_types = universe.options["se_type"]
@@ -227,7 +224,7 @@ def _estimate(data: _Variants, models: list[_Model], universe: Multiverse, *, se
                 extra = _Model(spec)
                 _resolve_rows(extra, data)
                 canonical.append(extra)
-        reg_specs = [_reg_spec(RegSpec, m) for m in canonical]
+        reg_specs = [_reg_spec(m) for m in canonical]
         fit = fit_specs(
             y,
             regressors,
@@ -258,7 +255,7 @@ def _estimate(data: _Variants, models: list[_Model], universe: Multiverse, *, se
     return fits, draws
 
 
-def _reg_spec(RegSpec, model: _Model):
+def _reg_spec(model: _Model) -> RegSpec:
     return RegSpec(
         terms=tuple(COLUMN_INDEX[t] for t in model.spec.treatment_terms),
         controls=tuple(COLUMN_INDEX[c] for c in model.controls),
@@ -267,8 +264,6 @@ def _reg_spec(RegSpec, model: _Model):
 
 
 def _resample(y, regressors, reg_specs, seeds, weights, estimator, methods, inference, alpha):
-    from specverse.engine import resample
-
     return resample(
         y,
         regressors,
@@ -340,134 +335,4 @@ def _assemble(models: list[_Model], fits, draws, *, methods: tuple) -> pd.DataFr
     table.loc[~ok | declared, list(RESAMPLE_COLUMNS)] = np.nan
     if table["resample_status"].isna().any():
         raise RuntimeError("resampling returned no result for some estimated rows")
-    return _typed(table[list(TABLE_COLUMNS)])
-
-
-def empty_table() -> pd.DataFrame:
-    return _typed(pd.DataFrame({c: [] for c in TABLE_COLUMNS}))
-
-
-def _typed(table: pd.DataFrame) -> pd.DataFrame:
-    table = table.copy()
-    for col in ("spec_id", *DIMENSIONS, "term", "control_terms", "status", "resample_status"):
-        table[col] = table[col].astype("str")
-    for col in (*FIT_COLUMNS, *RESAMPLE_COLUMNS):
-        table[col] = pd.to_numeric(table[col], errors="coerce").astype("float64")
-    table["n"] = table["n"].round().astype("Int64")
-    return table.reset_index(drop=True)
-
-
-def combine_cells(cells: Sequence[pd.DataFrame]) -> pd.DataFrame:
-    """Concatenate cell tables in the canonical order: by spec_id, then term."""
-    table = pd.concat(list(cells), ignore_index=True) if cells else empty_table()
-    dup = table.duplicated(["spec_id", "term"], keep=False)
-    if dup.any():
-        raise ValueError(f"{int(dup.sum())} rows share a (spec_id, term): cells overlap or spec ids collide, e.g. {table.loc[dup, ['spec_id', 'term']].head(3).values.tolist()}")
-    table = table.sort_values(["spec_id", "term"], kind="stable").reset_index(drop=True)
-    return _typed(table[list(TABLE_COLUMNS)])
-
-
-def summarize(table: pd.DataFrame, alpha: float) -> dict:
-    """Counts, and per treatment x term x scenario the median estimate and the shares of the
-    usable (status ok) rows that are positive, significant (two-tailed p < alpha) and both."""
-    by_status = Counter(table["status"].astype(str))
-    excluded = sum(v for k, v in by_status.items() if k.startswith("excluded"))
-    summary = {
-        "alpha": alpha,
-        "counts": {
-            "specifications": int(table["spec_id"].nunique()),
-            "models": int(table.drop_duplicates([d for d in DIMENSIONS if d != "se_type"]).shape[0]),
-            "rows": int(len(table)),
-            "ok": int(by_status.get("ok", 0)),
-            "excluded": int(excluded),
-            "by_status": {k: int(v) for k, v in sorted(by_status.items())},
-            "by_resample_status": {k: int(v) for k, v in sorted(Counter(table["resample_status"].astype(str)).items())},
-        },
-        "by_treatment_scenario": [],
-    }
-    ok = table[table["status"] == "ok"]
-    for (treatment, term, scenario), g in ok.groupby(["treatment", "term", "scenario"], sort=True):
-        est = g["estimate"].to_numpy(dtype=float)
-        sig = g["p_two_tailed"].to_numpy(dtype=float) < alpha
-        summary["by_treatment_scenario"].append(
-            {
-                "treatment": treatment,
-                "term": term,
-                "scenario": scenario,
-                "rows": int(len(g)),
-                "median_estimate": float(np.median(est)),
-                "share_positive": float(np.mean(est > 0)),
-                "share_significant": float(np.mean(sig)),
-                "share_significant_positive": float(np.mean(sig & (est > 0))),
-            }
-        )
-    return summary
-
-
-def write_outputs(table: pd.DataFrame, csv_path, parquet_path, summary_path, alpha: float) -> None:
-    """Write the table (CSV with round-trip float precision, parquet) and summary.json
-    atomically: each to a temporary name first, renamed only when complete."""
-    summary = summarize(table, alpha)
-    _atomic(csv_path, lambda p: table.to_csv(p, index=False, float_format=None))
-    _atomic(parquet_path, lambda p: table.to_parquet(p, index=False))
-    _atomic(summary_path, lambda p: Path(p).write_text(json.dumps(_finite(summary), indent=2) + "\n"))
-
-
-def _finite(obj):
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    if isinstance(obj, dict):
-        return {k: _finite(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_finite(v) for v in obj]
-    return obj
-
-
-def _atomic(path, write) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-
-
-def write_cell(table: pd.DataFrame, path) -> None:
-    _atomic(path, lambda p: table.to_parquet(p, index=False))
-
-
-__all__ = [
-    "TABLE_COLUMNS",
-    "run_cell",
-    "aggregate",
-    "evaluate_cell",
-    "combine_cells",
-    "summarize",
-    "write_outputs",
-    "write_cell",
-    "empty_table",
-]
-
-
-def run_cell(variant_paths: Sequence, config: Mapping, cell: Mapping[str, str], out_path) -> pd.DataFrame:
-    """Read the cell's data variants, evaluate its specifications, write its parquet."""
-    from .specs import build_multiverse
-
-    universe = build_multiverse(config)
-    variants = {}
-    for path in variant_paths:
-        df = pd.read_parquet(path)
-        variants[(str(df["scenario"].iloc[0]), str(df["baseline"].iloc[0]))] = df
-    table = evaluate_cell(variants, universe, cell, seed=int(config["seed"]), inference=config["inference"])
-    write_cell(table, out_path)
-    return table
-
-
-def aggregate(cell_paths: Sequence, csv_path, parquet_path, summary_path, alpha: float) -> pd.DataFrame:
-    """Gather every cell into the specification table and its summary."""
-    table = combine_cells([pd.read_parquet(p) for p in cell_paths])
-    write_outputs(table, csv_path, parquet_path, summary_path, alpha)
-    return table
+    return typed(table[list(TABLE_COLUMNS)])

@@ -6,6 +6,9 @@ terms of columns and terms, enumerates the specifications of a fan-out cell, der
 their stable ids, applies the exclusions declared in the config and rejects impossible
 configurations before any job runs.
 
+Every option list is declared here once (the engine's own vocabulary for SE types);
+the config schema's enums are tested against these lists.
+
 Pure Python on purpose: the Snakefile imports it at parse time in every job, so it must
 not pull in numpy or pandas.
 """
@@ -16,6 +19,8 @@ import hashlib
 import itertools
 from dataclasses import dataclass, fields, replace
 from typing import Iterable, Mapping, Sequence
+
+from specverse.engine.vocabulary import SE_TYPES
 
 DIMENSIONS = (
     "scenario",
@@ -42,7 +47,6 @@ TREATMENTS = (
 )
 SAMPLES = ("all", "no_london", "no_counties", "no_influential", "common_131")
 ESTIMATORS = ("ols", "wls_population", "huber")
-SE_TYPES = ("HC1", "HC3", "classical", "HC0", "HC2")
 CONTROL_GROUPS = ("full", "leave_one_out", "block_subsets", "none")
 
 # Control blocks, in the order of Table 2; term names are those of table2_published.csv.
