@@ -44,6 +44,7 @@ _API = {
     "spec_seed": ".seeds",
     "stream": ".seeds",
     "single_blas_thread": ".threads",
+    "TIE_RTOL": ".resampling.studentized",
 }
 
 __all__ = sorted(_API)
