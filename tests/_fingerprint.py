@@ -23,7 +23,9 @@ import numpy as np
 import pandas as pd
 
 SUFFIXES = {".csv", ".json", ".parquet", ".md", ".tex"}
-SKIP_DIRS = {"logs", "benchmarks"}
+#: Run records, and the fan-out cells (their rows are the specification table's, whose
+#: fingerprint covers them; their row order follows the batching).
+SKIP_DIRS = {"logs", "benchmarks", "cells"}
 DIGITS = 10
 
 

@@ -125,7 +125,7 @@ def test_embedded_tables_carry_the_note_per_scenario(embedded):
     for text in (replicate.table1_markdown(t1, book), replicate.table2_markdown(t2, fit, book, "HC1"),
                  replicate.table2_latex(t2, fit, book, "HC1")):
         for scenario in ("causal", "mechanical"):
-            assert f"SIMULATED DATA (scenario '{scenario}')" in text
+            assert f"SIMULATED DATA - scenario '{scenario}'" in text
         assert "ethnic\\_diversity" in text or "ethnic_diversity" in text
 
 
@@ -166,7 +166,7 @@ def test_workflow_embedded_user_and_malformed(tmp_path, make_areas):
     ni1 = t1[t1["variable"] == "ni1_2008"].round(2)
     assert sorted(ni1["scenario"]) == ["causal", "mechanical"]
     assert ni1[["mean", "sd", "min", "max", "n"]].drop_duplicates().values.tolist() == [[75.16, 6.6, 49.1, 87.6, 150]]
-    assert "SIMULATED DATA (scenario 'causal')" in (work / "results/replication/table2.md").read_text()
+    assert "SIMULATED DATA - scenario 'causal'" in (work / "results/replication/table2.md").read_text()
     assert (work / "results/benchmarks/data/build_dataset.tsv").exists()
 
     # Someone else's valid file: the observed scenario, equal to statsmodels, no note.

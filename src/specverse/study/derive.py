@@ -12,6 +12,11 @@ TYPE_DUMMIES = {
     "metropolitan_borough": "Metropolitan borough",
     "county_council": "County council",
 }
+# Derived variables inherit the weakest provenance of what they are made from.
+DERIVED_INPUTS = {
+    "pct_change": ("ni1_2006", "ni1_2008"),
+    "target_stretch": ("target_2011", "ni1_2006", "target_on"),
+}
 DERIVED_COLUMNS: tuple[str, ...] = (
     "pct_change",
     "target_stretch",

@@ -13,6 +13,8 @@ from collections.abc import Iterable
 
 import pandas as pd
 
+from .derive import DERIVED_INPUTS
+
 SIMULATED = "simulated"
 OBSERVED_SCENARIO = "observed"
 
@@ -50,7 +52,9 @@ def simulated_note(codebook: pd.DataFrame, scenarios: str | Iterable[str]) -> st
         for s in simulated_scen
     )
     label = "scenario" if len(simulated_scen) == 1 else "scenarios"
+    derived = [d for d, inputs in DERIVED_INPUTS.items() if set(inputs) & set(cols)]
+    derived_text = f" (and what is derived from them: {', '.join(derived)})" if derived else ""
     return (
-        f"SIMULATED DATA - {label} {scen}. Simulated columns: {', '.join(cols)}. "
-        "These results describe the simulation, not real areas."
+        f"SIMULATED DATA - {label} {scen}. Simulated columns: {', '.join(cols)}{derived_text}, "
+        "calibrated to the paper's Table 1. These results describe the simulation, not real areas."
     )
