@@ -1,8 +1,7 @@
-"""Synthetic tables with exactly the columns of the real outputs, for the figures tests.
-
-specifications.csv (contract 3), results/replication/table2.csv and
-results/data/codebook.csv.  Estimates follow a known additive model in the
-options so that decompositions have a checkable structure.
+"""Synthetic tables with exactly the columns of the real outputs, for the figures and
+aggregates tests: results/multiverse/models.parquet, results/replication/table2.csv,
+results/data/codebook.csv and the paper-null tables.  Estimates follow a known additive
+model in the options so that decompositions have a checkable structure.
 """
 
 from __future__ import annotations
@@ -43,12 +42,14 @@ def control_options(size: str = "small") -> dict[str, list[str]]:
     return opts
 
 
-def specifications(
+def models(
     scenarios=("causal", "mechanical"),
     treatments=("target_on", "stretch_2006", "target_on_and_stretch"),
     size: str = "small",
     seed: int = 1,
 ) -> pd.DataFrame:
+    """A model table (specverse.analysis.models: one row per model x term, every inference
+    method side by side); estimates follow a known additive model in the options."""
     rng = np.random.default_rng(seed)
     dims = {
         "baseline": ["published", "lsp_preferred"],
@@ -56,7 +57,6 @@ def specifications(
         "controls": list(control_options(size)),
         "sample": ["all", "no_london", "no_counties", "no_influential", "common_131"],
         "estimator": ["ols", "wls_population", "huber"],
-        "se_type": ["HC1", "HC3", "classical"],
     }
     if size == "small":
         dims["outcome"] = dims["outcome"][:2]
@@ -66,7 +66,6 @@ def specifications(
     effect = {d: {o: rng.normal(0, 0.15) for o in opts} for d, opts in dims.items()}
     for d in effect:
         effect[d][dims[d][0]] = 0.0
-    effect["se_type"] = {o: 0.0 for o in dims["se_type"]}  # SE type never moves an estimate
     rows = []
     for scen, treat in itertools.product(scenarios, treatments):
         terms = ["target_on", "target_stretch"] if treat == "target_on_and_stretch" else [
@@ -76,34 +75,41 @@ def specifications(
             base = {"target_on": 0.9, "target_stretch": 0.6}[term] * (1.0 if scen == "causal" else 0.3)
             for combo in itertools.product(*dims.values()):
                 ch = dict(zip(dims, combo))
-                noise = rng.normal(0, 0.05)
-                est = base + sum(effect[d][ch[d]] for d in dims) + noise
-                se = abs(0.4 + 0.1 * rng.standard_normal()) * (1.1 if ch["se_type"] == "HC3" else 1.0)
+                est = base + sum(effect[d][ch[d]] for d in dims) + rng.normal(0, 0.05)
+                se = abs(0.4 + 0.1 * rng.standard_normal())
                 df = 120
                 t = est / se
                 p2 = 2 * stats.t.sf(abs(t), df)
-                p1 = stats.t.sf(t, df)
                 q = stats.t.ppf(0.975, df)
                 ident = "|".join([scen, treat, *combo])
                 controls_terms = ctl[ch["controls"]] + (["ni1_2006"] if ch["outcome"] == "ancova" else [])
                 if treat == "target_on_and_stretch":
                     controls_terms = [("target_stretch" if term == "target_on" else "target_on")] + controls_terms
                 bad = rng.random() < 0.01
+                huber = ch["estimator"] == "huber"
+                p_wild = np.nan if huber else min(1, p2 * rng.uniform(0.8, 1.25))
                 rows.append({
-                    "spec_id": hashlib.blake2b(ident.encode(), digest_size=8).hexdigest(),
+                    "model_id": hashlib.blake2b(ident.encode(), digest_size=6).hexdigest(),
                     "scenario": scen, **{k: ch[k] for k in ("baseline", "outcome")},
                     "treatment": treat, "term": term,
-                    **{k: ch[k] for k in ("controls", "sample", "estimator", "se_type")},
+                    **{k: ch[k] for k in ("controls", "sample", "estimator")},
+                    "post_selection": ch["sample"] == "no_influential",
                     "control_terms": ";".join(controls_terms),
-                    "estimate": np.nan if bad else est, "std_error": np.nan if bad else se,
-                    "t": t, "df": df, "p_two_tailed": p2, "p_one_tailed": p1,
-                    "ci_low": est - q * se, "ci_high": est + q * se,
                     "n": 150, "r_squared": 0.2, "status": "rank_deficient" if bad else "ok",
-                    "p_wild": min(1, p2 * rng.uniform(0.8, 1.25)), "ci_wild_low": est - 1.1 * q * se,
-                    "ci_wild_high": est + 1.1 * q * se,
+                    "resample_status": "ok", "se_type": "huber_h1" if huber else "HC1",
+                    "estimate": np.nan if bad else est, "std_error": np.nan if bad else se,
+                    "t": t, "df": np.inf if huber else df, "p_two_tailed": p2, "p_greater": stats.t.sf(t, df),
+                    "ci_low": est - q * se, "ci_high": est + q * se,
+                    "estimate_common": np.nan if bad else est, "std_error_common": np.nan if bad else se,
+                    "ci_low_common": est - q * se, "ci_high_common": est + q * se,
+                    "common_scale": f"{ch['outcome']}: as estimated (% of the 2006 baseline)",
+                    "p_wild": p_wild, "ci_wild_low": est - 1.1 * q * se, "ci_wild_high": est + 1.1 * q * se,
                     "p_pairs": min(1, p2 * rng.uniform(0.8, 1.25)), "ci_pairs_low": est - q * se,
                     "ci_pairs_high": est + q * se,
-                    "p_perm": min(1, p2 * rng.uniform(0.8, 1.25)),
+                    "p_perm": np.nan if huber else min(1, p2 * rng.uniform(0.8, 1.25)),
+                    "p_HC1": np.nan if huber else p2, "p_HC3": np.nan if huber else min(1, p2 * 1.2),
+                    "p_classical": np.nan if huber else min(1, p2 * 0.9), "p_huber": p2 if huber else np.nan,
+                    "p_headline": p_wild,
                 })
     return pd.DataFrame(rows)
 
@@ -127,7 +133,7 @@ def table2(scenarios=("causal", "mechanical"), seed: int = 2) -> pd.DataFrame:
                 p1 = stats.t.sf(t, 130)
                 rows.append({
                     "scenario": scen, "model": model, "term": term, "estimate": est, "std_error": s,
-                    "t": t, "p_one_tailed": p1, "p_two_tailed": 2 * stats.t.sf(abs(t), 130),
+                    "t": t, "p_one_tailed_same_sign": p1, "p_two_tailed": 2 * stats.t.sf(abs(t), 130),
                     "stars": "**" if p1 <= 0.01 else "*" if p1 <= 0.05 else "+" if p1 <= 0.1 else "",
                     "published_estimate": b, "published_std_error": se, "published_stars": "",
                 })

@@ -54,7 +54,9 @@ def fake_areas(n: int = 60, seed: int = 7, scenarios=None) -> pd.DataFrame:
     parts = []
     for i, scenario in enumerate(scenarios):
         part = frame.copy()
-        _survey_and_targets(part, np.random.default_rng([seed, i]))
+        # [seed, 0] would repeat the stream of seed itself (SeedSequence drops trailing
+        # zeros), tying the NI1 draws to the target choices: start at 1
+        _survey_and_targets(part, np.random.default_rng([seed, 1 + i]))
         part["scenario"] = scenario
         parts.append(part)
     return pd.concat(parts, ignore_index=True)

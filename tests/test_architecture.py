@@ -73,6 +73,7 @@ def test_config_schema_enums_are_the_declared_option_lists():
     assert set(inference["wild_weights"]["enum"]) == set(vocabulary.WILD_WEIGHTS)
     assert set(inference["permutation"]["enum"]) == set(vocabulary.PERMUTATION_KINDS)
     assert set(inference["se_type"]["enum"]) == set(vocabulary.SE_TYPES)
+    assert set(inference["headline"]["enum"]) == set(vocabulary.INFERENCE_METHODS)
     assert set(_schema()["replication"]["properties"]["se_type"]["enum"]) == set(vocabulary.SE_TYPES)
     assert set(_schema()["fan_out"]["items"]["enum"]) == set(plan.FAN_OUT_DIMENSIONS)
 

@@ -97,7 +97,7 @@ def test_family_fit_equals_statsmodels(frame, baseline, outcome, treatment):
         np.testing.assert_allclose(fit.std_error[r], ref.bse[1 : 1 + p], rtol=1e-10)
         t_ref = np.asarray(ref.tvalues[1 : 1 + p])
         # The paper's inference: t distribution with the residual df, one-tailed H1: > 0.
-        np.testing.assert_allclose(fit.p_one_tailed[r], stats.t.sf(t_ref, ref.df_resid), rtol=1e-8)
+        np.testing.assert_allclose(fit.p_greater[r], stats.t.sf(t_ref, ref.df_resid), rtol=1e-8)
         np.testing.assert_allclose(fit.p_two_tailed[r], 2 * stats.t.sf(abs(t_ref), ref.df_resid), rtol=1e-8)
         assert fit.df == ref.df_resid and fit.n == ref.nobs
 

@@ -63,7 +63,7 @@ def test_fit_full_matches_statsmodels(se_type, weighted):
     assert rel(c.std_error, r.bse) < RTOL
     assert rel(c.t, r.tvalues) < RTOL
     assert rel(c.p_two_tailed, r.pvalues) < RTOL
-    assert rel(c.p_one_tailed, stats.t.sf(r.tvalues, r.df_resid)) < RTOL
+    assert rel(c.p_greater, stats.t.sf(r.tvalues, r.df_resid)) < RTOL
     ci = r.conf_int(0.05)
     assert rel(c.ci_low, ci[:, 0]) < RTOL and rel(c.ci_high, ci[:, 1]) < RTOL
     assert (c.df == r.df_resid).all() and ff.n == 150 and ff.k == 10
@@ -233,7 +233,7 @@ def check_against_statsmodels(df, y, Z, specs, se_types, w=None, alpha=0.05):
             assert rel(got.std_error, r.bse[:m]) < RTOL
             assert rel(got.t, r.tvalues[:m]) < RTOL
             assert rel(got.p_two_tailed, r.pvalues[:m]) < RTOL
-            assert rel(got.p_one_tailed, stats.t.sf(r.tvalues[:m], r.df_resid)) < RTOL
+            assert rel(got.p_greater, stats.t.sf(r.tvalues[:m], r.df_resid)) < RTOL
             assert rel(got.ci_low, ci[:, 0]) < RTOL and rel(got.ci_high, ci[:, 1]) < RTOL
             assert (got.df == r.df_resid).all() and (got.n == r.nobs).all()
             assert (got.k == X.shape[1] + 1).all()
@@ -295,7 +295,7 @@ def test_rank_deficient_controls_are_reported_not_solved():
         "std_error",
         "t",
         "p_two_tailed",
-        "p_one_tailed",
+        "p_greater",
         "ci_low",
         "ci_high",
         "r_squared",

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from specverse.analysis import influence as influence_tables
-from specverse.analysis.table import CHOICE_DIMENSIONS, published_reference, read_specifications
+from specverse.analysis.table import CHOICE_DIMENSIONS, published_reference, read_models
 from specverse.figures import _plot, curve, influence, joint, nulls, replication
 from specverse.figures.html_tables import report_pages
 from specverse.study import simulated_note as notes
@@ -66,16 +66,18 @@ def test_no_note_for_real_data():
 # -- curve arithmetic -------------------------------------------------------------------
 
 def test_categories_and_sorting():
-    cats = curve.categorise([0.5, 0.5, -0.2, -0.2, 0.0], [0.01, 0.2, 0.01, 0.2, 0.01], 0.05)
-    assert list(cats) == ["pos_sig", "pos_ns", "neg_sig", "neg_ns", "pos_sig"]
-    specs = fx.specifications(size="small", scenarios=("causal",), treatments=("target_on",))
+    cats = curve.categorise([0.5, 0.5, -0.2, -0.2, 0.0, 0.3], [0.01, 0.2, 0.01, 0.2, 0.01, np.nan], 0.05)
+    assert list(cats) == ["pos_sig", "pos_ns", "neg_sig", "neg_ns", "pos_sig", "no_p"]
+    specs = fx.models(size="small", scenarios=("causal",), treatments=("target_on",))
     cur = curve.sort_curve(specs, 0.05)
-    assert (cur["status"] == "ok").all() and (np.diff(cur["estimate"]) >= 0).all()
+    assert (cur["status"] == "ok").all() and (np.diff(cur["estimate_common"]) >= 0).all()
     assert list(cur["rank"]) == list(range(len(cur)))
+    # one point per model; the post-selection sample is kept apart, never on the curve
+    assert not cur.duplicated(["model_id", "term"]).any() and not cur["post_selection"].any()
 
 
 def test_indicator_matrix_exact_and_binned():
-    specs = fx.specifications(size="small", scenarios=("causal",), treatments=("target_on",))
+    specs = fx.models(size="small", scenarios=("causal",), treatments=("target_on",))
     cur = curve.sort_curve(specs, 0.05)
     labels, shares, edges = curve.indicator_matrix(cur, max_bins=10_000)
     assert shares.shape == (len(labels), len(cur)) and set(np.unique(shares)) <= {0.0, 1.0}
@@ -104,9 +106,9 @@ def test_published_reference_only_for_the_papers_treatments():
 
 def test_specification_table_missing_column_is_named(tmp_path):
     path = tmp_path / "specs.csv"
-    fx.specifications(size="small").drop(columns="control_terms").to_csv(path, index=False)
+    fx.models(size="small").drop(columns="control_terms").to_csv(path, index=False)
     with pytest.raises(ValueError, match="control_terms"):
-        read_specifications(path)
+        read_models(path)
 
 
 # -- replication arithmetic -----------------------------------------------------------------
@@ -125,7 +127,7 @@ def test_table2_rows_in_published_se_units():
 # -- every figure renders, with the note ------------------------------------------------------
 
 def test_curve_figures_render_with_note(tmp_path, captured_notes):
-    specs = fx.specifications(size="small")
+    specs = fx.models(size="small")
     note = notes.simulated_note(fx.codebook(), "causal")
     for treatment in ("target_on", "target_on_and_stretch"):
         png, pdf = tmp_path / f"c_{treatment}.png", tmp_path / f"c_{treatment}.pdf"
@@ -142,7 +144,7 @@ def test_curve_figures_render_with_note(tmp_path, captured_notes):
 
 
 def test_large_curve_is_aggregated(tmp_path):
-    specs = fx.specifications(size="large", scenarios=("causal",), treatments=("target_on",))
+    specs = fx.models(size="large", scenarios=("causal",), treatments=("target_on",))
     cur = curve.sort_curve(specs, 0.05)
     assert len(cur) > curve.WHISKER_LIMIT
     centres, lo, hi = curve.binned_ci(cur, 400)
@@ -155,7 +157,7 @@ def test_large_curve_is_aggregated(tmp_path):
 
 
 def test_real_data_figures_have_no_note(tmp_path, captured_notes):
-    specs = fx.specifications(size="small", scenarios=("observed",), treatments=("target_on",))
+    specs = fx.models(size="small", scenarios=("observed",), treatments=("target_on",))
     note = notes.simulated_note(fx.codebook(), "observed")
     curve.plot_curve(specs, "observed", "target_on", png=tmp_path / "o.png", note=note)
     assert len(captured_notes) == 1 and captured_notes[0][0] == ""
@@ -163,7 +165,7 @@ def test_real_data_figures_have_no_note(tmp_path, captured_notes):
 
 
 def test_other_figures_render_with_note(tmp_path, captured_notes):
-    specs = fx.specifications(size="small")
+    specs = fx.models(size="small")
     cb = fx.codebook()
     note = notes.simulated_note(cb, "mechanical")
     inf, var = influence_tables.influence_table(specs), influence_tables.variance_table(specs)
@@ -174,7 +176,7 @@ def test_other_figures_render_with_note(tmp_path, captured_notes):
     replication.plot_table2(fx.table2(), png=tmp_path / "t.png", pdf=tmp_path / "t.pdf",
                             note=notes.simulated_note(cb, ["causal", "mechanical"]))
     tests = pd.DataFrame([{
-        "scenario": "mechanical", "treatment": "target_on", "term": "target_on", "n_specifications": 40,
+        "scenario": "mechanical", "treatment": "target_on", "term": "target_on", "n_models": 40,
         "n_excluded_huber": 8, "draws": 49, "alpha": 0.05, "dominant_sign": 1, "median_estimate": 0.3,
         "p_median": 0.2, "n_significant": 5, "p_n_significant": 0.4, "stouffer_z": 1.1, "p_stouffer": 0.3,
     }])
@@ -191,7 +193,7 @@ def test_other_figures_render_with_note(tmp_path, captured_notes):
 
 
 def test_report_tables_carry_the_note():
-    specs = fx.specifications(size="small")
+    specs = fx.models(size="small")
     cb = fx.codebook()
     fit = pd.DataFrame({"scenario": ["causal", "mechanical"] * 3, "model": [1, 1, 2, 2, 3, 3], "n": 150,
                         "r_squared": 0.2, "f_statistic": 2.0})

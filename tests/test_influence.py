@@ -14,17 +14,17 @@ from specverse.analysis import influence
 import _fake_tables as fx
 
 BASE = {"scenario": "causal", "outcome": "pct_change", "treatment": "target_on", "term": "target_on",
-        "controls": "full", "estimator": "ols", "status": "ok", "std_error": 1.0, "p_two_tailed": 0.5,
-        "p_one_tailed": 0.25, "ci_low": 0.0, "ci_high": 1.0, "control_terms": "deprivation;nrf_area"}
+        "controls": "full", "estimator": "ols", "status": "ok", "std_error_common": 1.0, "p_headline": 0.5,
+        "ci_low_common": 0.0, "ci_high_common": 1.0, "control_terms": "deprivation;nrf_area",
+        "post_selection": False}
 
 
 def _grid(estimates: dict) -> pd.DataFrame:
-    """Rows for (baseline, sample, se_type) combinations with the given estimate per (baseline, sample)."""
+    """One model per (baseline, sample) with the given estimate on the common scale."""
     rows = []
     for (baseline, sample), b in estimates.items():
-        for se_type in ("HC1", "classical"):
-            rows.append({**BASE, "spec_id": f"{baseline}{sample}{se_type}", "baseline": baseline, "sample": sample,
-                         "se_type": se_type, "estimate": b})
+        rows.append({**BASE, "model_id": f"{baseline}{sample}", "baseline": baseline, "sample": sample,
+                     "estimate_common": b})
     return pd.DataFrame(rows)
 
 
@@ -34,7 +34,7 @@ TWO_BY_TWO = {("published", "all"): 1.0, ("published", "no_london"): 2.0,
 
 def test_young_holsteen_by_hand():
     yh = influence.young_holsteen([1, 2, 3, 4], [1, 1, 2, 2], [0.01, 0.2, 0.03, 0.5], 0.05)
-    assert yh["n_specifications"] == 4
+    assert yh["n_models"] == 4
     assert yh["mean_estimate"] == 2.5
     assert yh["sampling_variance"] == 2.5  # (1 + 1 + 4 + 4) / 4
     assert yh["modelling_variance"] == 1.25  # (2.25 + .25 + .25 + 2.25) / 4
@@ -46,13 +46,12 @@ def test_young_holsteen_by_hand():
 
 
 def test_influence_regression_recovers_additive_choices():
-    rows = _grid(TWO_BY_TWO)  # b = 1 + 2 [lsp_preferred] + 1 [no_london]; se_type moves nothing
+    rows = _grid(TWO_BY_TWO)  # b = 1 + 2 [lsp_preferred] + 1 [no_london]
     d = influence.choice_dummies(rows)
-    assert sorted(d.columns) == ["baseline=lsp_preferred", "sample=no_london", "se_type=classical"]
-    reg = influence.influence_regression(rows["estimate"], d).set_index("choice")
+    assert sorted(d.columns) == ["baseline=lsp_preferred", "sample=no_london"]
+    reg = influence.influence_regression(rows["estimate_common"], d).set_index("choice")
     assert reg.loc["baseline=lsp_preferred", "coefficient"] == pytest.approx(2.0, abs=1e-12)
     assert reg.loc["sample=no_london", "coefficient"] == pytest.approx(1.0, abs=1e-12)
-    assert reg.loc["se_type=classical", "coefficient"] == pytest.approx(0.0, abs=1e-12)
     assert reg["intercept"].iloc[0] == pytest.approx(1.0)
     table = influence.influence_table(rows).query("section == 'influence' and statistic == 'pct_of_mean'")
     pct = dict(zip(table["option"], table["value"]))
@@ -67,7 +66,7 @@ def test_control_inclusion_dummies_and_unidentified_choices():
     d = influence.choice_dummies(rows)
     assert "includes=nrf_area" in d and "includes=deprivation" not in d  # deprivation never varies
     assert "includes=ni1_2006" not in d  # the ANCOVA baseline belongs to the outcome choice
-    reg = influence.influence_regression(rows["estimate"], d).set_index("choice")
+    reg = influence.influence_regression(rows["estimate_common"], d).set_index("choice")
     assert not reg.loc["includes=nrf_area", "identified"] and np.isnan(reg.loc["includes=nrf_area", "coefficient"])
     assert reg.loc["sample=no_london", "coefficient"] == pytest.approx(1.0)
 
@@ -84,32 +83,32 @@ def test_controls_moving_together_are_one_choice():
 
 def test_variance_shares_main_effects_and_interaction():
     v = influence.variance_shares(_grid(TWO_BY_TWO)).set_index("component")["share"]
-    # SST = 2 x 5 (duplicated by se_type); baseline SS 8, sample SS 2; no interaction
+    # SST = 5; baseline SS 4, sample SS 1; no interaction
     assert v["baseline"] == pytest.approx(0.8)
     assert v["sample"] == pytest.approx(0.2)
-    assert v["se_type"] == pytest.approx(0.0, abs=1e-15)
+    assert "se_type" not in v  # an inference choice, never a dimension
     assert v["remainder"] == pytest.approx(0.0, abs=1e-12)
     pure = {("published", "all"): 0.0, ("published", "no_london"): 0.0,
             ("lsp_preferred", "all"): 0.0, ("lsp_preferred", "no_london"): 1.0}
     v = influence.variance_shares(_grid(pure)).set_index("component")["share"]
-    # grand mean 1/4, SST 3/4 per replicate; each main effect 1/4 of it... = 1/3; interaction 1/3
+    # grand mean 1/4, SST 3/4; each main effect 1/4 of it... = 1/3; interaction 1/3
     assert v["baseline"] == pytest.approx(1 / 3)
     assert v["sample"] == pytest.approx(1 / 3)
     assert v["baseline x sample"] == pytest.approx(1 / 3)
 
 
 def test_tables_cover_every_curve_of_the_synthetic_multiverse():
-    specs = fx.specifications(size="small")
+    specs = fx.models(size="small")
     inf = influence.influence_table(specs)
     keys = set(map(tuple, specs[["scenario", "treatment", "term"]].drop_duplicates().to_numpy()))
     assert set(map(tuple, inf[["scenario", "treatment", "term"]].drop_duplicates().to_numpy())) == keys
     summ = inf[inf["section"] == "summary"]
     assert (summ.groupby(["scenario", "treatment", "term"]).size() == len(influence.SUMMARY_STATS)).all()
-    ok = specs[specs["status"] == "ok"]
+    ok = specs[(specs["status"] == "ok") & ~specs["post_selection"]]
     one = ok[(ok["scenario"] == "causal") & (ok["treatment"] == "target_on")]
     got = summ[(summ["scenario"] == "causal") & (summ["treatment"] == "target_on")].set_index("statistic")["value"]
-    assert got["mean_estimate"] == pytest.approx(one["estimate"].mean())
-    assert got["n_specifications"] == len(one)
+    assert got["mean_estimate"] == pytest.approx(one["estimate_common"].mean())
+    assert got["n_models"] == len(one)
     var = influence.variance_table(specs)
     # Shown components plus the (non-negative) remainder account for all the variance.
     sums = var.groupby(["scenario", "treatment", "term"])["share"].sum()

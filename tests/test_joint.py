@@ -36,10 +36,14 @@ def test_null_p_values_by_hand():
     obs = {"dominant_sign": 1, "median_estimate": 0.8, "n_significant": 3, "stouffer_z": 3.14}
     null = {"median_estimate": np.array([0.1, 0.9, -0.5, 0.8]), "n_significant": np.array([1, 3, 5, 2]),
             "stouffer_z": np.array([1.0, 4.0, -1.0, 3.5])}
-    assert joint.null_p_values(obs, null) == {"p_median": 0.5, "p_n_significant": 0.5, "p_stouffer": 0.5}
+    # (1 + 2 of 4 draws at least as extreme) / (1 + 4)
+    assert joint.null_p_values(obs, null) == {"p_median": 0.6, "p_n_significant": 0.6, "p_stouffer": 0.6}
     obs_neg = {**obs, "dominant_sign": -1, "median_estimate": -0.4}
     # extreme in the negative direction: -0.5 only
-    assert joint.null_p_values(obs_neg, null)["p_median"] == 0.25
+    assert joint.null_p_values(obs_neg, null)["p_median"] == 0.4
+    # no draw as extreme: the smallest p is 1 / (B + 1), never 0
+    far = {**obs, "median_estimate": 5.0, "n_significant": 9, "stouffer_z": 9.0}
+    assert joint.null_p_values(far, null) == {"p_median": 0.2, "p_n_significant": 0.2, "p_stouffer": 0.2}
 
 
 def test_null_statistics_by_hand():
@@ -69,16 +73,21 @@ def variants(make_areas):
     return {b: build_variant(analysis, "causal", b) for b in ("published", "lsp_preferred")}
 
 
-def _small_table(variant: pd.DataFrame, baseline: str = "published", treatment: str = "target_on") -> pd.DataFrame:
-    """Specification rows fitted with statsmodels, as the multiverse would write them."""
+def _small_table(variant: pd.DataFrame, baseline: str = "published", treatment: str = "target_on",
+                 post_selection_rows: bool = False) -> pd.DataFrame:
+    """Model rows fitted with statsmodels, as the model table would hold them: one per
+    model and term, HC1 (the studentizing SE type), estimates also on the common scale
+    (point changes x 100 / the variant's mean baseline)."""
     regs = list(TREATMENT_TERMS[treatment])
     rows = []
     controls = {"full": ["deprivation", "nrf_area"], "none": []}
+    samples = ("all", "no_london") + (("no_influential",) if post_selection_rows else ())
     for outcome in ("pct_change", "point_change"):
+        factor = 100 / variant["ni1_2006"].mean() if outcome == "point_change" else 1.0
         for ctl, terms in controls.items():
-            for sample in ("all", "no_london"):
+            for sample in samples:
                 for est in ("ols", "wls_population", "huber"):
-                    for se_type in ("HC1", "classical"):
+                    for se_type in ("HC1",):
                         mask = np.ones(len(variant), bool) if sample == "all" else (variant["la_type"] != "London borough").to_numpy()
                         mask = mask & np.isfinite(variant[regs].to_numpy(float)).all(axis=1)
                         X = sm.add_constant(variant.loc[mask, [*regs, *terms]].to_numpy(float), prepend=False)
@@ -92,11 +101,13 @@ def _small_table(variant: pd.DataFrame, baseline: str = "published", treatment: 
                             b, s, dfr = res.params[j], res.bse[j], res.df_resid
                             t = b / s
                             rows.append({
-                                "spec_id": f"{baseline}{outcome}{ctl}{sample}{est}{se_type}", "scenario": "causal",
+                                "model_id": f"{baseline}{outcome}{ctl}{sample}{est}", "scenario": "causal",
                                 "baseline": baseline, "outcome": outcome, "treatment": treatment,
                                 "term": term, "controls": ctl, "sample": sample, "estimator": est,
+                                "post_selection": sample == "no_influential",
                                 "se_type": se_type, "control_terms": ";".join(terms), "estimate": b, "std_error": s,
-                                "p_two_tailed": 2 * stats.t.sf(abs(t), dfr), "p_one_tailed": stats.t.sf(t, dfr),
+                                "estimate_common": b * factor, "std_error_common": s * factor,
+                                "p_two_tailed": 2 * stats.t.sf(abs(t), dfr), "p_greater": stats.t.sf(t, dfr),
                                 "status": "ok",
                             })
     return pd.DataFrame(rows)
@@ -107,7 +118,7 @@ def _brute_force(table, variants, draws, seed, alpha):
     rng = method_rng(spec_seed(seed, "joint_test;scenario=causal;treatment=target_on"), "joint_pairs")
     n = len(variants["published"])
     counts = draw_pair_counts(rng, n, draws)
-    sign = joint.dominant_sign(kept["estimate"])
+    sign = joint.dominant_sign(kept["estimate_common"])
     med, nsig, z = [], [], []
     for r in range(draws):
         idx = np.repeat(np.arange(n), counts[r].astype(int))
@@ -121,13 +132,13 @@ def _brute_force(table, variants, draws, seed, alpha):
             mod = sm.WLS(y, X, weights=variant["population"].to_numpy(float)[keep]) if row.estimator == "wls_population" else sm.OLS(y, X)
             res = mod.fit(cov_type="nonrobust" if row.se_type == "classical" else row.se_type)
             t = res.params[0] / res.bse[0]
-            deltas.append(res.params[0])
+            deltas.append(res.params[0] * row.estimate_common / row.estimate)
             p1s.append(stats.t.sf(sign * t, res.df_resid))
             sig += (2 * stats.t.sf(abs(t), res.df_resid) < alpha) and np.sign(res.params[0]) == sign
         med.append(np.median(deltas))
         nsig.append(sig)
         z.append(stats.norm.isf(np.clip(p1s, 1e-15, 1 - 1e-15)).sum() / np.sqrt(len(p1s)))
-    obs = joint.observed_statistics(kept["estimate"], kept["p_two_tailed"], kept["p_one_tailed"], alpha)
+    obs = joint.observed_statistics(kept["estimate_common"], kept["p_two_tailed"], kept["p_greater"], alpha)
     return obs, np.array(med), np.array(nsig), np.array(z)
 
 
@@ -139,15 +150,19 @@ def test_joint_test_matches_a_statsmodels_loop(variants):
     assert len(recs) == 1
     rec = recs[0]
     obs, med, nsig, z = _brute_force(table, variants, draws, seed, alpha)
-    assert rec["n_specifications"] == 64 and rec["n_excluded_huber"] == 32
+    assert rec["n_models"] == 32 and rec["n_excluded_huber"] == 16
     # the two baselines share every design (same regressors and rows): 2 controls x 2 samples x 2 estimators
     designs, _ = build_designs(table[table["estimator"] != "huber"], variants, "target_on")
     assert len(designs) == 8 and all(d.Y.shape[1] == 4 for d in designs)
+    assert rec["n_post_selection_apart"] == 0
     assert rec["median_estimate"] == pytest.approx(obs["median_estimate"], rel=1e-12)
     assert rec["n_significant"] == obs["n_significant"]
-    assert rec["p_median"] == np.mean(obs["dominant_sign"] * med >= obs["dominant_sign"] * obs["median_estimate"])
-    assert rec["p_n_significant"] == np.mean(nsig >= obs["n_significant"])
-    assert rec["p_stouffer"] == np.mean(z >= obs["stouffer_z"])
+    def p(extreme):  # the observed curve is one of the B + 1 curves: p >= 1 / (B + 1)
+        return (1 + np.sum(extreme)) / (1 + draws)
+
+    assert rec["p_median"] == p(obs["dominant_sign"] * med >= obs["dominant_sign"] * obs["median_estimate"])
+    assert rec["p_n_significant"] == p(nsig >= obs["n_significant"])
+    assert rec["p_stouffer"] == p(z >= obs["stouffer_z"])
     assert rec["null_n_significant_q975"] == pytest.approx(np.quantile(nsig, 0.975))
     assert rec["null_median_q975"] == pytest.approx(np.quantile(obs["dominant_sign"] * med, 0.975), rel=1e-9)
     assert len(curve) == 10 and (np.diff(curve["observed"]) >= 0).all()
@@ -158,7 +173,7 @@ def test_joint_test_refuses_a_design_that_does_not_reproduce_the_table(variants)
     variant = variants["published"]
     table = _small_table(variant)
     table.loc[3, "estimate"] += 0.01
-    with pytest.raises(ValueError, match=table.loc[3, "spec_id"]):
+    with pytest.raises(ValueError, match=table.loc[3, "model_id"]):
         joint.joint_test_treatment(table, {"published": variant}, draws=5, seed=1, alpha=0.05)
 
 
@@ -186,3 +201,14 @@ def test_two_term_treatment_shares_refits_without_changing_either_curve(variants
                                                     alpha=0.05, curve_points=5)
         assert alone == [rec]
     assert set(curves["term"]) == {"target_on", "target_stretch"}
+
+
+def test_post_selection_models_are_kept_out_of_the_joint_test(variants):
+    with_post = pd.concat([_small_table(v, b, post_selection_rows=True) for b, v in variants.items()],
+                          ignore_index=True)
+    without = with_post[~with_post["post_selection"]]
+    a, _ = joint.joint_test_treatment(with_post, variants, draws=10, seed=3, alpha=0.05)
+    b, _ = joint.joint_test_treatment(without, variants, draws=10, seed=3, alpha=0.05)
+    assert a[0]["n_post_selection_apart"] == 24 and b[0]["n_post_selection_apart"] == 0
+    a[0].pop("n_post_selection_apart"), b[0].pop("n_post_selection_apart")
+    assert a == b

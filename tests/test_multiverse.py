@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from specverse import io
+from specverse.analysis.models import model_table
 from specverse.analysis.summary import summarize
 from specverse.engine import ols_influence
 from specverse.study import plan, spec_table, variants
@@ -218,7 +219,7 @@ def _fit_statsmodels(v, row):
     elif row.estimator == "wls_population":
         res = sm.WLS(y, X, weights=data["population"].to_numpy(float)).fit(cov_type=cov, use_t=True)
     else:
-        res = sm.RLM(y, X, M=HuberT()).fit()
+        res = sm.RLM(y, X, M=HuberT()).fit(maxiter=500)  # the multiverse's iteration cap
     j = terms.index(row.term)
     return res, j, len(y)
 
@@ -249,14 +250,19 @@ def test_a_row_is_reproduced_by_hand_with_statsmodels(table, variant_tables, whe
             np.testing.assert_allclose(row.r_squared, res.rsquared, rtol=1e-8)
 
 
-def test_resampling_runs_once_per_model_and_is_shared_by_se_types(table):
-    ok = table[(table["resample_status"] == "ok")]
-    per_model = ok.groupby([d for d in plan.DIMENSIONS if d != "se_type"] + ["term"])
-    assert (per_model["se_type"].nunique() == 3).all()
-    for col in ("p_wild", "p_pairs", "p_perm", "ci_wild_low", "ci_pairs_high"):
-        assert (per_model[col].nunique() == 1).all(), col
+def test_resampling_runs_once_per_model_on_its_studentizing_row(table):
+    """Resampled statistics are studentized with inference.se_type (Huber: its H1 SE): that
+    row of each model carries them, its other SE-type rows say where they are."""
+    ok = table[table["status"] == "ok"]
+    carried = ok[ok["resample_status"] == "ok"]
+    huber = carried["estimator"] == "huber"
+    assert (carried.loc[~huber, "se_type"] == "HC1").all() and (carried.loc[huber, "se_type"] == "classical").all()
+    assert not carried.duplicated(["model_id", "term"]).any()
+    others = ok[(ok["se_type"] != "HC1") & (ok["estimator"] != "huber")]
+    assert len(others) and (others["resample_status"] == "not_run: resampled statistics are studentized with HC1; see that row").all()
+    assert others[["p_wild", "p_pairs", "p_perm"]].isna().all().all()
     # wild-bootstrap p-values live on the (1 + count) / (1 + B) grid of B = 49 draws
-    grid = ok["p_wild"].to_numpy() * 50
+    grid = carried["p_wild"].dropna().to_numpy() * 50
     np.testing.assert_allclose(grid, np.round(grid), atol=1e-9)
 
 
@@ -277,34 +283,20 @@ def test_cells_are_invariant_to_fan_out(variant_tables, load_config):
 # --- aggregation ----------------------------------------------------------------------
 
 
-def test_summary_arithmetic():
-    t = spec_table.empty_table()
-    rows = []
-    for i, (est, p, status) in enumerate([(1.0, 0.01, "ok"), (-2.0, 0.2, "ok"), (3.0, 0.04, "ok"), (0.5, 0.5, "ok"), (np.nan, np.nan, "excluded: x"), (np.nan, np.nan, "rank_deficient")]):
-        rows.append({**{c: None for c in t.columns}, "spec_id": f"{i:012d}", "scenario": "causal", "treatment": "target_on", "term": "target_on", "estimate": est, "p_two_tailed": p, "status": status, "resample_status": "ok", "n": 10})
-    for d in plan.DIMENSIONS:
-        for r in rows:
-            r[d] = r[d] or "x"
-    s = summarize(pd.DataFrame(rows), alpha=0.05)
-    assert s["counts"]["rows"] == 6 and s["counts"]["ok"] == 4 and s["counts"]["excluded"] == 1
-    assert s["counts"]["by_status"] == {"excluded: x": 1, "ok": 4, "rank_deficient": 1}
-    (g,) = s["by_treatment_scenario"]
-    assert g["median_estimate"] == 0.75
-    assert g["share_positive"] == 0.75 and g["share_significant"] == 0.5 and g["share_significant_positive"] == 0.5
-
-
 def test_write_outputs_round_trip_exactly(table, tmp_path):
     out = spec_table.combine_cells([table])
     io.write_csv(out, tmp_path / "s.csv")
     io.write_parquet(out, tmp_path / "s.parquet")
-    io.write_json(summarize(out, 0.05), tmp_path / "summary.json")
+    models = model_table(out, studentized="HC1", headline="wild")
+    io.write_json(summarize(out, models, alpha=0.05, headline="wild", studentized="HC1"), tmp_path / "summary.json")
     back = pd.read_parquet(tmp_path / "s.parquet")
     pd.testing.assert_frame_equal(back, out, check_exact=True)
     csv = pd.read_csv(tmp_path / "s.csv", keep_default_na=False, na_values=[""])
     for col in spec_table.FIT_COLUMNS + spec_table.RESAMPLE_COLUMNS:
         np.testing.assert_array_equal(csv[col].to_numpy(float), out[col].to_numpy(float))
     summary = json.loads((tmp_path / "summary.json").read_text())
-    assert summary["counts"]["specifications"] == out["spec_id"].nunique()
+    assert summary["counts"]["specification_rows"] == len(out)
+    assert summary["counts"]["models"] == len(models) == out.drop_duplicates(["model_id", "term"]).shape[0]
     assert not list(tmp_path.glob(".*tmp*"))
 
 
@@ -379,9 +371,9 @@ def test_workflow_test_config_end_to_end(tmp_path, load_config):
     n_specs = len(universe.specs())
     assert table["spec_id"].nunique() == n_specs
     summary = json.loads((repo / "results" / "multiverse" / "summary.json").read_text())
-    assert summary["counts"]["specifications"] == n_specs
-    assert summary["counts"]["rows"] == len(table)
-    assert {(g["treatment"], g["scenario"]) for g in summary["by_treatment_scenario"]} >= {
+    assert summary["counts"]["specification_rows"] == len(table)
+    assert summary["counts"]["models"] == table.drop_duplicates(["model_id", "term"]).shape[0]
+    assert {(g["treatment"], g["scenario"]) for g in summary["curves"]} >= {
         (t, s) for t in universe.options["treatment"] for s in universe.options["scenario"]
     }
     for rule in ("make_variant", "estimate_cell"):

@@ -59,7 +59,7 @@ def test_table2_equals_statsmodels(theirs, se_type):
         np.testing.assert_allclose(ours["std_error"], ref.bse, rtol=1e-10)
         np.testing.assert_allclose(ours["t"], ref.tvalues, rtol=1e-10)
         np.testing.assert_allclose(ours["p_two_tailed"], ref.pvalues, rtol=1e-10, atol=1e-14)
-        np.testing.assert_allclose(ours["p_one_tailed"], ref.pvalues / 2, rtol=1e-10, atol=1e-14)
+        np.testing.assert_allclose(ours["p_one_tailed_same_sign"], ref.pvalues / 2, rtol=1e-10, atol=1e-14)
         f = fit[fit["model"] == model].iloc[0]
         assert f["n"] == ref.nobs
         assert f["r_squared"] == pytest.approx(ref.rsquared, rel=1e-10)
@@ -79,12 +79,12 @@ def test_table2_layout(theirs):
     assert pub.loc[(1, "metropolitan_borough"), "published_estimate"] == -2.481
     assert fit["published_r_squared"].tolist() == [0.12, 0.14, 0.49]
     for r in t2.itertuples():
-        assert r.stars == replicate.stars(r.p_one_tailed)
+        assert r.stars == replicate.stars(r.p_one_tailed_same_sign)
 
 
-@pytest.mark.parametrize("p, expected", [(0.005, "**"), (0.01, "**"), (0.03, "*"), (0.05, "*"),
-                                         (0.07, "+"), (0.10, "+"), (0.11, ""), (float("nan"), "")])
-def test_stars(p, expected):
+@pytest.mark.parametrize("p, expected", [(0.005, "**"), (0.0099, "**"), (0.01, "*"), (0.03, "*"), (0.05, "+"),
+                                         (0.07, "+"), (0.10, ""), (0.11, ""), (float("nan"), "")])
+def test_stars_use_the_papers_strict_thresholds(p, expected):
     assert replicate.stars(p) == expected
 
 

@@ -24,7 +24,7 @@ CHROMIUM_FLAGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
     "--disable-dev-shm-usage", "--hide-scrollbars",
 ]
-MY_FIGURES = re.compile(r"results/figures/(curve|pvalues|joint|influence|variance|nulls|table2)_.*\.png$")
+MY_FIGURES = re.compile(r"results/figures/((curve|pvalues|joint|influence|variance|nulls|table2)_.*|calibration)\.png$")
 
 # Appended to a copy of the report: shows every image and HTML result through the report
 # app's own content view (app.setView, as its buttons do), records whether the <img>

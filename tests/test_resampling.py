@@ -181,7 +181,10 @@ def test_pairs_draws_equal_statsmodels_loop(se_type, estimator):
         t_obs = full.params[j] / full.bse[j]
         t_star = (sm_b[:, j] - full.params[j]) / sm_se[:, j]
         assert res.p_pairs[j] == (1 + np.sum(np.abs(t_star) >= abs(t_obs))) / (1 + B)
-        close([res.ci_pairs_low[j], res.ci_pairs_high[j]], order_quantiles(sm_b[:, j], [0.025, 0.975]))
+        # percentile-t interval of the same bootstrap-t draws as the p-value
+        q_lo, q_hi = order_quantiles(t_star, [0.025, 0.975])
+        close([res.ci_pairs_low[j], res.ci_pairs_high[j]],
+              [full.params[j] - q_hi * full.bse[j], full.params[j] - q_lo * full.bse[j]])
         close(res.se_pairs[j], np.std(sm_b[:, j], ddof=1))
     assert np.isnan(res.p_wild).all() and np.isnan(res.p_perm).all()
 
@@ -403,7 +406,9 @@ def test_huber_pairs_equal_statsmodels_rlm_loop():
     t_star = (sm_b - full.params[0]) / sm_se
     assert res.resample_status[0] == "huber_pairs_only"
     assert res.p_pairs[0] == (1 + np.sum(np.abs(t_star) >= abs(full.tvalues[0]))) / (1 + nd)
-    close([res.ci_pairs_low[0], res.ci_pairs_high[0]], order_quantiles(sm_b, [0.025, 0.975]), tol=1e-8)
+    q_lo, q_hi = order_quantiles(t_star, [0.025, 0.975])
+    close([res.ci_pairs_low[0], res.ci_pairs_high[0]],
+          [full.params[0] - q_hi * full.bse[0], full.params[0] - q_lo * full.bse[0]], tol=1e-8)
     close(res.se_pairs[0], np.std(sm_b, ddof=1), tol=1e-8)
     assert np.isnan(res.p_wild[0]) and np.isnan(res.p_perm[0])
 

@@ -5,7 +5,7 @@
 
 rule joint_test:
     input:
-        specs="results/multiverse/specifications.parquet",
+        models="results/multiverse/models.parquet",
         variants=LAYOUT.scenario_variants,
     output:
         tests="results/multiverse/joint/{scenario}/{treatment}_tests.csv",
@@ -54,7 +54,7 @@ rule joint_tests_table:
 
 rule influence:
     input:
-        specs="results/multiverse/specifications.parquet",
+        models="results/multiverse/models.parquet",
     output:
         influence=report(
             "results/multiverse/influence.csv",

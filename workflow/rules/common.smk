@@ -3,12 +3,13 @@
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-from specverse.study.plan import ConfigError, build_multiverse
+from specverse.study.plan import ConfigError, build_multiverse, check_inference
 from specverse.study.workflow_layout import WorkflowLayout
 
 validate(config, schema="../schemas/config.schema.yaml")
 try:
     MULTIVERSE = build_multiverse(config)
+    check_inference(config)
 except ConfigError as err:
     raise WorkflowError(f"invalid multiverse configuration: {err}") from None
 LAYOUT = WorkflowLayout(MULTIVERSE)
@@ -30,6 +31,38 @@ def treatments():
 def plan_config():
     """The config sections the multiverse plan is built from (an estimation job's params)."""
     return {key: config[key] for key in ("data", "multiverse", "fan_out")}
+
+
+# --- calibration stage
+
+
+def calibration_scenario():
+    """The scenario whose designs are calibrated: calibration.scenario, else a user's
+    observed data, else the mechanical scenario (targets without effect), else the first.
+    """
+    chosen = config["calibration"].get("scenario")
+    if chosen is not None:
+        if chosen not in scenarios():
+            raise WorkflowError(
+                f"calibration.scenario {chosen!r} is not among the run's scenarios {scenarios()}"
+            )
+        return chosen
+    return next(
+        (s for s in ("observed", "mechanical") if s in scenarios()), scenarios()[0]
+    )
+
+
+def calibration_baseline():
+    """calibration.baseline, else the paper's (published) baseline where configured."""
+    baselines = list(MULTIVERSE.options["baseline"])
+    chosen = config["calibration"].get("baseline") or (
+        "published" if "published" in baselines else baselines[0]
+    )
+    if chosen not in baselines:
+        raise WorkflowError(
+            f"calibration.baseline {chosen!r} is not among multiverse.baseline {baselines}"
+        )
+    return chosen
 
 
 # --- data stage
@@ -75,6 +108,8 @@ def final_outputs(wildcards):
         *rules.audit_discrimination.output,
         *rules.audit_figures.output,
         *rules.report_tables.output,
+        *rules.calibration.output,
+        *rules.figure_calibration.output,
     ]
     # The paper's own models need the published baseline among the configured ones.
     if "published" in MULTIVERSE.options["baseline"]:

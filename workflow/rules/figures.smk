@@ -6,7 +6,7 @@ FIG_LABELS = {"scenario": "{scenario}", "treatment": "{treatment}"}
 
 rule figure_curve:
     input:
-        specs="results/multiverse/specifications.parquet",
+        models="results/multiverse/models.parquet",
         codebook="results/data/codebook.csv",
         table2="results/replication/table2.csv",
     output:

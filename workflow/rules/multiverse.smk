@@ -45,6 +45,8 @@ rule aggregate_multiverse:
     output:
         csv="results/multiverse/specifications.csv",
         parquet="results/multiverse/specifications.parquet",
+        models_csv="results/multiverse/models.csv",
+        models="results/multiverse/models.parquet",
         summary="results/multiverse/summary.json",
     log:
         "results/logs/multiverse/aggregate.log",
@@ -53,6 +55,6 @@ rule aggregate_multiverse:
     conda:
         "../envs/specverse.yaml"
     params:
-        alpha=config["inference"]["alpha"],
+        inference=config["inference"],
     script:
         "../scripts/aggregate_multiverse.py"

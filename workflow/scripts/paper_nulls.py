@@ -8,7 +8,6 @@ import pandas as pd  # noqa: E402
 
 from specverse import io  # noqa: E402
 from specverse.analysis.paper_nulls import paper_model_draws  # noqa: E402
-from specverse.analysis.table import read_specifications  # noqa: E402
 from specverse.study.variants import read_variants  # noqa: E402
 
 draws, tests = paper_model_draws(
@@ -17,7 +16,7 @@ draws, tests = paper_model_draws(
     seed=int(snakemake.params.seed),  # noqa: F821
     inference=snakemake.params.inference,  # noqa: F821
     table2=pd.read_csv(snakemake.input.table2),  # noqa: F821
-    specs=read_specifications(snakemake.input.specs),  # noqa: F821
+    specs=pd.read_parquet(snakemake.input.specs),  # noqa: F821
 )
 io.write_csv(draws, snakemake.output.draws)  # noqa: F821
 io.write_csv(tests, snakemake.output.tests)  # noqa: F821

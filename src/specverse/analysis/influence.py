@@ -2,13 +2,15 @@
 influence regression of the estimates on the choices, and a variance
 decomposition of the estimates by dimension.
 
-Per curve (scenario x treatment term), over its usable specifications:
+Per curve (scenario x treatment term), over its usable models (one row per model,
+:mod:`.models`; post-selection samples left out), every estimate and SE on the common
+effect scale:
 
 * mean estimate b = mean(b_s); sampling variance = mean(SE_s^2); modelling
-  variance = mean((b_s - b)^2) (the spread across specifications, 1/S as Young &
+  variance = mean((b_s - b)^2) (the spread across models, 1/S as Young &
   Holsteen); total SD = sqrt(sampling + modelling); robustness ratio = b / total SD;
   sign stability = share of estimates with the sign of b; share significant =
-  share with two-tailed p < alpha.
+  share with headline p < alpha.
 * influence regression: OLS of b_s on a constant and dummies for every option
   other than the reference (the paper's choice) of every dimension, and -- for the
   controls -- one inclusion dummy per control term (from ``control_terms``), as
@@ -33,7 +35,7 @@ from specverse.engine import fit_rank_screened
 from .table import CHOICE_DIMENSIONS, PAPER_CHOICES, curves
 
 SUMMARY_STATS = (
-    "n_specifications", "mean_estimate", "sampling_variance", "modelling_variance", "total_sd",
+    "n_models", "mean_estimate", "sampling_variance", "modelling_variance", "total_sd",
     "robustness_ratio", "sign_stability", "share_significant",
 )
 #: The ANCOVA baseline regressor is the outcome choice itself, not a control choice.
@@ -50,7 +52,7 @@ def young_holsteen(estimate, std_error, p_two, alpha: float) -> dict:
     total = float(np.sqrt(sampling + modelling))
     sign = 1.0 if mean >= 0 else -1.0
     return {
-        "n_specifications": int(b.size),
+        "n_models": int(b.size),
         "mean_estimate": mean,
         "sampling_variance": sampling,
         "modelling_variance": modelling,
@@ -128,7 +130,7 @@ def influence_regression(estimate, dummies: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def variance_shares(rows: pd.DataFrame, estimate_col: str = "estimate", n_interactions: int = 5) -> pd.DataFrame:
+def variance_shares(rows: pd.DataFrame, estimate_col: str = "estimate_common", n_interactions: int = 5) -> pd.DataFrame:
     """Main-effect and largest pairwise-interaction shares of the variance of the estimates."""
     b = rows[estimate_col].to_numpy(float)
     grand = b.mean()
@@ -161,11 +163,11 @@ def influence_table(specs: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
     out = []
     for (scenario, treatment, term), rows in curves(specs):
         key = {"scenario": scenario, "treatment": treatment, "term": term}
-        yh = young_holsteen(rows["estimate"], rows["std_error"], rows["p_two_tailed"], alpha)
+        yh = young_holsteen(rows["estimate_common"], rows["std_error_common"], rows["p_headline"], alpha)
         for stat in SUMMARY_STATS:
             out.append({**key, "section": "summary", "dimension": "", "option": "", "statistic": stat,
                         "value": float(yh[stat])})
-        reg = influence_regression(rows["estimate"], choice_dummies(rows))
+        reg = influence_regression(rows["estimate_common"], choice_dummies(rows))
         mean_abs = abs(yh["mean_estimate"])
         for r in reg.itertuples(index=False):
             dim, opt = r.choice.split("=", 1)

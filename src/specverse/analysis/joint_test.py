@@ -1,10 +1,11 @@
 """Joint inference on a specification curve (Simonsohn, Simmons & Nelson 2020,
 non-experimental version).
 
-Observed statistics over the S specifications of one curve (one treatment term
-in one scenario): the median estimate, the number of specifications significant
-(two-tailed p < alpha) in the dominant sign, and Stouffer's Z over their
-one-sided p-values in the dominant direction.
+Observed statistics over the S models of one curve (one treatment term in one
+scenario; a model counted once, with the analytic SE of the studentizing type, models
+of post-selection samples left out): the median estimate on the common effect scale,
+the number of models significant (two-tailed p < alpha) in the dominant sign, and
+Stouffer's Z over their one-sided p-values in the dominant direction.
 
 Null: every specification's outcome is replaced by y* = y - b_s x (the effect
 removed), then for r = 1..R one set of rows is drawn with replacement, *shared
@@ -18,8 +19,8 @@ matrix product with the table of x_i x_i' entries, then one batched solve), and
 every SE type (classical, HC0-HC3) follows from the same residuals with the
 counts as frequency weights -- identical to fitting the duplicated rows.
 
-p-values are shares of null draws at least as extreme as the observed
-statistic, in the dominant direction.  The Huber M-estimator is not refitted
+p-values are (1 + the number of null draws at least as extreme as the observed
+statistic) / (1 + B), in the dominant direction.  The Huber M-estimator is not refitted
 (each draw would need its own IRLS fit; the engine's resampling excludes it for
 the same reason): its specifications are left out of both the observed and the
 null statistics, and the output says how many.
@@ -40,7 +41,7 @@ from scipy import stats
 from specverse.engine import draw_pair_counts, method_rng, refit_on_counts, spec_seed
 from specverse.study.row_designs import build_designs
 
-from .table import usable
+from .table import usable_models
 
 QUANTILES = (0.025, 0.5, 0.975)
 #: One-sided p-values are clipped before the normal quantile so Stouffer's Z stays finite.
@@ -110,15 +111,21 @@ def null_statistics(delta, se, df, sign: int, alpha: float) -> dict:
 
 
 def null_p_values(observed: dict, null: dict) -> dict:
-    """Shares of null draws at least as extreme as observed, in the dominant direction."""
+    """p = (1 + #{null draws at least as extreme}) / (1 + B), in the dominant direction:
+    the observed curve counts as one of the B + 1 equally likely curves under the null,
+    so the smallest p is 1 / (B + 1), never 0."""
     sign = observed["dominant_sign"]
     med = np.asarray(null["median_estimate"], float)
     z = np.asarray(null["stouffer_z"], float)
     fin_m, fin_z = np.isfinite(med), np.isfinite(z)
+
+    def p(extreme):
+        return float((1 + np.sum(extreme)) / (1 + extreme.size))
+
     return {
-        "p_median": float(np.mean(sign * med[fin_m] >= sign * observed["median_estimate"])),
-        "p_n_significant": float(np.mean(np.asarray(null["n_significant"]) >= observed["n_significant"])),
-        "p_stouffer": float(np.mean(z[fin_z] >= observed["stouffer_z"])),
+        "p_median": p(sign * med[fin_m] >= sign * observed["median_estimate"]),
+        "p_n_significant": p(np.asarray(null["n_significant"]) >= observed["n_significant"]),
+        "p_stouffer": p(z[fin_z] >= observed["stouffer_z"]),
     }
 
 
@@ -160,14 +167,20 @@ def joint_test_treatment(rows: pd.DataFrame, variants, *, draws: int, seed: int,
                          curve_points: int = 200):
     """Joint tests of every curve (term) of one (scenario, treatment).
 
-    All specifications of the treatment are refitted together on the same draws (a
-    two-term treatment reuses each refit for both terms).  Returns ``(records, curves)``:
-    the joint_tests.csv rows and, per term, the observed sorted curve against the null
-    band on ``curve_points`` ranks.
+    ``rows`` are models (:mod:`.models`: one row per model and term, the analytic SE of the
+    studentizing type), usable and outside post-selection samples.  All of them are
+    refitted together on the same draws (a two-term treatment reuses each refit for both
+    terms); estimates and medians are on the common effect scale.  Returns ``(records,
+    curves)``: the joint_tests.csv rows and, per term, the observed sorted curve against
+    the null band on ``curve_points`` ranks.
     """
     scenario, treatment = rows["scenario"].iloc[0], rows["treatment"].iloc[0]
-    rows = usable(rows)
-    kept = rows[rows["estimator"].isin(REFITTED_ESTIMATORS)].reset_index(drop=True)
+    post = usable_models(rows, post_selection=True)
+    post = post[post["post_selection"]]
+    rows = usable_models(rows)
+    # canonical order: sums over models (Stouffer's Z) must not depend on the input's row order
+    kept = rows[rows["estimator"].isin(REFITTED_ESTIMATORS)].sort_values(["model_id", "term"], kind="stable")
+    kept = kept.reset_index(drop=True)
     if kept.empty:
         raise ValueError(f"joint test {scenario}/{treatment}: no OLS or WLS specification to refit")
     designs, where = build_designs(kept, variants, treatment)
@@ -184,15 +197,18 @@ def joint_test_treatment(rows: pd.DataFrame, variants, *, draws: int, seed: int,
     for term in sorted(kept["term"].unique()):
         cols = np.flatnonzero(kept["term"].to_numpy() == term)
         part = kept.iloc[cols]
-        est = part["estimate"].to_numpy(float)
-        delta = b[:, cols] - est[None, :]
-        observed = observed_statistics(est, part["p_two_tailed"], part["p_one_tailed"], alpha)
-        null = null_statistics(delta, se[:, cols], df[:, cols], observed["dominant_sign"], alpha)
+        # the refits are native; medians and bands on the common scale (a per-model rescale)
+        factor = (part["estimate_common"] / part["estimate"]).where(part["estimate"] != 0, 1.0).to_numpy(float)
+        est = part["estimate_common"].to_numpy(float)
+        delta = (b[:, cols] - part["estimate"].to_numpy(float)[None, :]) * factor[None, :]
+        observed = observed_statistics(est, part["p_two_tailed"], part["p_greater"], alpha)
+        null = null_statistics(delta, se[:, cols] * factor[None, :], df[:, cols], observed["dominant_sign"], alpha)
         pvals = null_p_values(observed, null)
         records.append({
             "scenario": scenario, "treatment": treatment, "term": term,
-            "n_specifications": len(part),
+            "n_models": len(part),
             "n_excluded_huber": int(((rows["estimator"] == "huber") & (rows["term"] == term)).sum()),
+            "n_post_selection_apart": int((post["term"] == term).sum()),
             "draws": draws, "alpha": alpha, "dominant_sign": observed["dominant_sign"],
             "median_estimate": observed["median_estimate"], "p_median": pvals["p_median"],
             "n_significant": observed["n_significant"], "p_n_significant": pvals["p_n_significant"],
@@ -221,16 +237,16 @@ def _check_reproduces(kept: pd.DataFrame, b, se) -> None:
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise ValueError(
-            f"joint test: rebuilt design of spec_id {kept['spec_id'].iloc[i]} (term {kept['term'].iloc[i]}) "
+            f"joint test: rebuilt design of model_id {kept['model_id'].iloc[i]} (term {kept['term'].iloc[i]}) "
             f"gives estimate {b[i]!r} / SE {se[i]!r}, the table says {est[i]!r} / {ses[i]!r}: "
             f"{int(bad.sum())} row(s) disagree"
         )
 
 
-def joint_tests(specs: pd.DataFrame, variants: Mapping[str, pd.DataFrame], scenario: str, *,
+def joint_tests(models: pd.DataFrame, variants: Mapping[str, pd.DataFrame], scenario: str, *,
                 draws: int, seed: int, alpha: float, treatment: str | None = None):
     """Every curve of one scenario (optionally one treatment): (tests, curves) DataFrames."""
-    sel = usable(specs[specs["scenario"] == scenario])
+    sel = usable_models(models[models["scenario"] == scenario], post_selection=True)
     if treatment is not None:
         sel = sel[sel["treatment"] == treatment]
     if sel.empty:

@@ -1,5 +1,11 @@
-"""summary.json: counts of the specification table and, per treatment term and scenario,
-the median estimate and the shares positive, significant and both."""
+"""summary.json: what the multiverse says, counting each model once.
+
+Counts of rows, models and why models are not usable; then per curve (scenario x
+treatment x term), over the usable models outside post-selection samples: the median
+estimate on the common scale, the share positive, and the share significant (two-tailed
+p < alpha) for every inference method side by side, each with its denominator.  Models
+of post-selection samples (``no_influential``) are summarised apart, never pooled.
+"""
 
 from __future__ import annotations
 
@@ -8,41 +14,70 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 
-from specverse.study.plan import DIMENSIONS
+from specverse.study.plan import COMMON_SCALE
+
+from .models import method_columns
+from .table import usable_models
 
 
-def summarize(table: pd.DataFrame, alpha: float) -> dict:
-    """Counts, and per treatment x term x scenario the median estimate and the shares of the
-    usable (status ok) rows that are positive, significant (two-tailed p < alpha) and both."""
-    by_status = Counter(table["status"].astype(str))
-    excluded = sum(v for k, v in by_status.items() if k.startswith("excluded"))
+def summarize(specs: pd.DataFrame, models: pd.DataFrame, *, alpha: float, headline: str,
+              studentized: str) -> dict:
+    by_status = Counter(specs["status"].astype(str))
+    model_status = Counter(models["status"].astype(str))
+    methods = method_columns(models)
     summary = {
         "alpha": alpha,
+        "effect_scale": COMMON_SCALE,
+        "inference": {"headline": headline, "studentized_with": studentized, "methods": list(methods),
+                      "rule": "two-tailed p < alpha; a model is counted once, whatever its SE types"},
         "counts": {
-            "specifications": int(table["spec_id"].nunique()),
-            "models": int(table.drop_duplicates([d for d in DIMENSIONS if d != "se_type"]).shape[0]),
-            "rows": int(len(table)),
-            "ok": int(by_status.get("ok", 0)),
-            "excluded": int(excluded),
-            "by_status": {k: int(v) for k, v in sorted(by_status.items())},
-            "by_resample_status": {k: int(v) for k, v in sorted(Counter(table["resample_status"].astype(str)).items())},
+            "specification_rows": int(len(specs)),
+            "models": int(len(models)),
+            "models_usable": int(len(usable_models(models, post_selection=True))),
+            "models_post_selection": int(models["post_selection"].sum()),
+            "models_by_status": {k: int(v) for k, v in sorted(model_status.items())},
+            "rows_by_status": {k: int(v) for k, v in sorted(by_status.items())},
+            "rows_by_resample_status": {k: int(v) for k, v in
+                                        sorted(Counter(specs["resample_status"].astype(str)).items())},
         },
-        "by_treatment_scenario": [],
+        "curves": [],
     }
-    ok = table[table["status"] == "ok"]
-    for (treatment, term, scenario), g in ok.groupby(["treatment", "term", "scenario"], sort=True):
-        est = g["estimate"].to_numpy(dtype=float)
-        sig = g["p_two_tailed"].to_numpy(dtype=float) < alpha
-        summary["by_treatment_scenario"].append(
-            {
-                "treatment": treatment,
-                "term": term,
-                "scenario": scenario,
-                "rows": int(len(g)),
-                "median_estimate": float(np.median(est)),
-                "share_positive": float(np.mean(est > 0)),
-                "share_significant": float(np.mean(sig)),
-                "share_significant_positive": float(np.mean(sig & (est > 0))),
-            }
-        )
+    for (scenario, treatment, term), g in models.groupby(["scenario", "treatment", "term"], sort=True):
+        fixed = usable_models(g)
+        post = usable_models(g, post_selection=True)
+        post = post[post["post_selection"]]
+        est = fixed["estimate_common"].to_numpy(float)
+        sig = _significance(fixed, methods, alpha)
+        p_head = fixed["p_headline"].to_numpy(float)
+        with_head = np.isfinite(p_head)
+        summary["curves"].append({
+            "scenario": scenario, "treatment": treatment, "term": term,
+            "models": int(len(fixed)),
+            "models_not_usable": {k: int(v) for k, v in sorted(Counter(g.loc[g["status"] != "ok", "status"]).items())},
+            "models_post_selection_apart": int(len(post)),
+            "median_estimate_common": _median(est),
+            "share_positive": _share(est > 0),
+            "share_significant": {m: v["share"] for m, v in sig.items()},
+            "models_with_p": {m: v["n"] for m, v in sig.items()},
+            "share_significant_positive_headline": _share((p_head < alpha)[with_head] & (est > 0)[with_head]),
+            "post_selection": {"median_estimate_common": _median(post["estimate_common"].to_numpy(float)),
+                               "share_significant_headline": _significance(post, {}, alpha)["headline"]["share"]},
+        })
     return summary
+
+
+def _significance(models: pd.DataFrame, methods: dict[str, str], alpha: float) -> dict:
+    out = {}
+    for method, col in {**methods, "headline": "p_headline"}.items():
+        p = models[col].to_numpy(float)
+        have = np.isfinite(p)
+        out[method] = {"n": int(have.sum()), "share": _share(p[have] < alpha)}
+    return out
+
+
+def _median(x: np.ndarray):
+    return float(np.median(x)) if x.size else None
+
+
+def _share(flags: np.ndarray):
+    return float(np.mean(flags)) if np.size(flags) else None

@@ -1,7 +1,9 @@
-"""Reading and slicing the specification table, for the aggregates and the figures.
+"""Reading and slicing the model table (:mod:`.models`), for the aggregates and the figures.
 
-One *curve* is every usable row of one (scenario, treatment, term): a treatment
-that reports two coefficients (``target_on_and_stretch``) yields two curves.
+One *curve* is every usable model of one (scenario, treatment, term), counted once and
+on the common effect scale: a treatment that reports two coefficients
+(``target_on_and_stretch``) yields two curves.  Models of post-selection samples are
+kept apart (:func:`usable_models`).
 """
 
 from __future__ import annotations
@@ -13,14 +15,14 @@ import numpy as np
 import pandas as pd
 
 #: Choice dimensions shown in indicator panels and decompositions, in display order.
-#: ``scenario`` and ``treatment`` are fixed within a curve.
-CHOICE_DIMENSIONS = ("baseline", "outcome", "controls", "sample", "estimator", "se_type")
+#: ``scenario`` and ``treatment`` are fixed within a curve; SE types and resampling
+#: methods are inference choices, never dimensions of a curve.
+CHOICE_DIMENSIONS = ("baseline", "outcome", "controls", "sample", "estimator")
 CURVE_KEYS = ("scenario", "treatment", "term")
 REQUIRED = (
-    "spec_id", *CURVE_KEYS, *CHOICE_DIMENSIONS, "control_terms", "estimate", "std_error",
-    "p_two_tailed", "p_one_tailed", "ci_low", "ci_high", "status",
+    "model_id", *CURVE_KEYS, *CHOICE_DIMENSIONS, "post_selection", "control_terms", "estimate_common",
+    "std_error_common", "ci_low_common", "ci_high_common", "common_scale", "p_headline", "status",
 )
-RESAMPLING_P = {"wild": "p_wild", "pairs": "p_pairs", "permutation": "p_perm"}
 
 #: The paper's own choice on every dimension (its Models 2 and 3).
 PAPER_CHOICES = {
@@ -29,14 +31,13 @@ PAPER_CHOICES = {
     "controls": "full",
     "sample": "all",
     "estimator": "ols",
-    "se_type": "HC1",
 }
 #: Treatments the paper estimated, with the Table 2 model and term that report them.
 PAPER_MODEL = {"target_on": (2, "target_on"), "stretch_2006": (3, "target_stretch")}
 
 
-def read_specifications(path: str | os.PathLike) -> pd.DataFrame:
-    """The specification table from .parquet or .csv, checked for the columns used here."""
+def read_models(path: str | os.PathLike) -> pd.DataFrame:
+    """The model table from .parquet or .csv, checked for the columns used here."""
     path = Path(path)
     df = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
     check_columns(df, REQUIRED, path)
@@ -49,15 +50,20 @@ def check_columns(df: pd.DataFrame, required, source) -> None:
         raise ValueError(f"{source}: missing column(s) {missing}")
 
 
-def usable(df: pd.DataFrame) -> pd.DataFrame:
-    """Rows with status ok and a finite estimate and standard error."""
-    ok = (df["status"] == "ok") & np.isfinite(df["estimate"]) & np.isfinite(df["std_error"])
-    return df.loc[ok]
+def usable_models(models: pd.DataFrame, post_selection: bool = False) -> pd.DataFrame:
+    """Models with status ok and a finite estimate and standard error (common scale);
+    those of post-selection samples only when ``post_selection``."""
+    ok = (models["status"] == "ok") & np.isfinite(models["estimate_common"]) & np.isfinite(
+        models["std_error_common"])
+    if not post_selection:
+        ok &= ~models["post_selection"].astype(bool)
+    return models.loc[ok]
 
 
-def curves(df: pd.DataFrame):
-    """Yield ``((scenario, treatment, term), rows)`` for every curve, usable rows only."""
-    for key, rows in usable(df).groupby(list(CURVE_KEYS), sort=True):
+def curves(models: pd.DataFrame):
+    """Yield ``((scenario, treatment, term), models)`` for every curve: usable models
+    outside post-selection samples."""
+    for key, rows in usable_models(models).groupby(list(CURVE_KEYS), sort=True):
         yield key, rows
 
 

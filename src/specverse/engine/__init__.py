@@ -8,6 +8,8 @@ Resampling inference: :func:`resample` (wild, pairs, permutation p-values and in
 per specification), :func:`resample_draws` (the draws behind one specification's
 p-values), :func:`refit_on_counts` with :func:`draw_pair_counts` (pairs draws shared by
 many designs: the joint test of a curve).
+Calibration: :func:`null_outcomes` (outcomes simulated under a null on a fixed design)
+and :func:`replicate_inference` (every inference method on many outcomes at once).
 Random streams: :func:`spec_seed`, :func:`method_rng`, :func:`stream`.
 One BLAS thread (parallelism comes from the workflow's jobs): every entry point runs
 under :func:`single_blas_thread`; library code that calls another numerical package
@@ -45,6 +47,12 @@ _API = {
     "stream": ".seeds",
     "single_blas_thread": ".threads",
     "TIE_RTOL": ".resampling.studentized",
+    "replicate_inference": ".replications",
+    "replication_seeds": ".replications",
+    "REPLICATION_METHODS": ".replications",
+    "NO_INTERVAL": ".replications",
+    "null_outcomes": ".null_simulation",
+    "ERROR_MODELS": ".null_simulation",
 }
 
 __all__ = sorted(_API)

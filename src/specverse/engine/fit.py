@@ -10,6 +10,7 @@ import pandas as pd
 from scipy import stats
 
 from .covariance import check_se_types, needs_leverage
+from .huber import MAX_ITER as HUBER_MAX_ITER
 from .huber import fit_huber
 from .influence import cooks_distance
 from .ols import fit_shared
@@ -138,12 +139,13 @@ def fit_specs(
     se_types=("HC1",),
     alpha: float = 0.05,
     f_statistic: bool = True,
+    huber_maxiter: int = HUBER_MAX_ITER,
 ) -> pd.DataFrame:
     """Fit many specifications at once; one row per (spec, term, se_type).
 
     Columns: spec (position in ``specs``), term (column index into
     ``regressors``), se_type, estimate, std_error, t, df (= n - k), p_two_tailed,
-    p_one_tailed (H1: coefficient > 0), ci_low, ci_high (level 1 - alpha), n, k,
+    p_greater (one-tailed, H1: coefficient > 0), ci_low, ci_high (level 1 - alpha), n, k,
     r_squared, adj_r_squared, f_statistic (Wald F of all slopes with that row's
     covariance; the usual F for classical), status.  ``f_statistic=False``
     leaves the robust (HC) F NaN and skips what only it needs (with HC2/HC3
@@ -154,7 +156,8 @@ def fit_specs(
     vary in the sample); "constant_treatment" (a reported term has no
     variation in the spec's sample); "rank_deficient" (the
     regressors are collinear in the sample, see ``linalg.RANK_RTOL``);
-    "not_converged" (huber only: IRLS hit 50 iterations);
+    "not_converged" (huber only: IRLS hit ``huber_maxiter`` iterations, 50 as
+    statsmodels by default);
     "se_type_not_applicable" (huber only, HC types); "leverage_one" (HC2/HC3
     rows only: an observation has leverage 1, e.g. a dummy that is 1 in a
     single row, so e_i^2 / (1 - h_i) is 0/0; statsmodels returns rounding
@@ -164,8 +167,9 @@ def fit_specs(
     sqrt-weight transformed regression; rows with missing or non-positive
     weight dropped); "huber" (statsmodels RLM HuberT defaults, see
     :mod:`.huber`; its H1 standard error is reported in the "classical" rows,
-    inference with the normal distribution, r_squared / adj_r_squared /
-    f_statistic NaN; HC rows carry status "se_type_not_applicable").
+    inference with the normal distribution, so its df is reported as inf;
+    r_squared / adj_r_squared / f_statistic NaN; HC rows carry status
+    "se_type_not_applicable").
     """
     se_types = check_se_types(se_types)
     check_estimator(estimator, weights)
@@ -193,11 +197,12 @@ def fit_specs(
                 estimator,
                 se_types,
                 f_statistic,
+                huber_maxiter,
             )
     return table.frame()
 
 
-def _fit_group(table, y, Zc, w, spec_idx, rows, cols, k, m, estimator, se_types, full_cov):
+def _fit_group(table, y, Zc, w, spec_idx, rows, cols, k, m, estimator, se_types, full_cov, huber_maxiter):
     """Fit specs sharing rows and m; add their rows to ``table``."""
     S = len(spec_idx)
     n = len(rows)
@@ -229,7 +234,7 @@ def _fit_group(table, y, Zc, w, spec_idx, rows, cols, k, m, estimator, se_types,
     flag((np.ptp(Zr, axis=0)[local[:, 1 : m + 1]] == 0).any(axis=1), st_.CONSTANT_TREATMENT)
 
     if estimator == "huber":  # groups split by k: equal-width designs
-        hb = fit_huber(np.swapaxes(Zr.T[local], 1, 2), yr)
+        hb = fit_huber(np.swapaxes(Zr.T[local], 1, 2), yr, maxiter=huber_maxiter)
         flag(~hb.ok, st_.RANK_DEFICIENT)
         flag(~hb.converged, st_.NOT_CONVERGED)
         se_h = np.sqrt(np.diagonal(hb.cov, axis1=1, axis2=2))[:, 1 : m + 1]

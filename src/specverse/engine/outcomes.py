@@ -25,7 +25,7 @@ from .threads import single_blas_thread
 class OutcomeFits:
     """Fits of R data sets; arrays are ``(R, p)`` unless stated.
 
-    ``p_one_tailed`` is for H1: coefficient > 0.  ``r_squared`` ``(R,)`` is that of the
+    ``p_greater`` is one-tailed for H1: coefficient > 0.  ``r_squared`` ``(R,)`` is that of the
     full model (regressors, controls and constant).  ``ok`` ``(R,)`` is False where a
     replication's regressors are collinear with the controls (its numbers are NaN).
     """
@@ -33,7 +33,7 @@ class OutcomeFits:
     estimate: np.ndarray
     std_error: np.ndarray
     t: np.ndarray
-    p_one_tailed: np.ndarray
+    p_greater: np.ndarray
     p_two_tailed: np.ndarray
     r_squared: np.ndarray
     n: int
@@ -107,7 +107,7 @@ def fit_outcomes(y, X, controls, mask, *, se_type: str = "HC1") -> OutcomeFits:
         estimate=beta,
         std_error=se,
         t=t,
-        p_one_tailed=stats.t.sf(t, df),
+        p_greater=stats.t.sf(t, df),
         p_two_tailed=2 * stats.t.sf(np.abs(t), df),
         r_squared=np.where(ok, 1.0 - ssr / tss, np.nan),
         n=m,

@@ -19,7 +19,7 @@ COEF_COLUMNS = [
     "t",
     "df",
     "p_two_tailed",
-    "p_one_tailed",
+    "p_greater",
     "ci_low",
     "ci_high",
 ]
@@ -29,7 +29,7 @@ SPEC_COLUMNS = ["spec", "term", "se_type", *COEF_COLUMNS[1:], "n", "k", "r_squar
 
 
 def inference(estimate, std_error, df, alpha: float, dist: str = "t") -> dict:
-    """t statistic, two-tailed p, one-tailed p (H1: coefficient > 0) and CI.
+    """t statistic, two-tailed p, one-tailed p_greater (H1: coefficient > 0) and CI.
 
     ``dist="t"`` uses Student t with ``df`` (OLS/WLS, as statsmodels with
     ``use_t=True``); ``dist="normal"`` the standard normal (as RLM).
@@ -58,7 +58,7 @@ def inference(estimate, std_error, df, alpha: float, dist: str = "t") -> dict:
     return dict(
         t=t,
         p_two_tailed=p2,
-        p_one_tailed=p1,
+        p_greater=p1,
         ci_low=estimate - q * std_error,
         ci_high=estimate + q * std_error,
     )
@@ -142,7 +142,8 @@ class SpecTable:
                 se_type=np.full(S * m, self.se_order.index(se_type), dtype=np.int8),
                 estimate=np.where(ok[:, None], estimate, np.nan).ravel(),
                 std_error=np.where(ok[:, None], std_error, np.nan).ravel(),
-                df=per_spec(df),
+                # the normal reference is Student t with infinite df
+                df=per_spec(np.inf if dist == "normal" else df),
                 n=per_spec(n),
                 k=per_spec(k),
                 r_squared=per_spec(r_squared, True),
@@ -177,7 +178,7 @@ class SpecTable:
             out = {c: cols[c] for c in SPEC_COLUMNS}
         else:
             out = {c: cols[c][order] for c in SPEC_COLUMNS}
-        for c in ("spec", "term", "df", "n", "k"):
+        for c in ("spec", "term", "n", "k"):
             out[c] = out[c].astype(np.int64)
         # string columns by code lookup in a tiny pandas string array: converting
         # a per-row numpy unicode array costs ~10x more at 1,000s of rows

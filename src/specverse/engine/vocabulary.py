@@ -14,3 +14,5 @@ ESTIMATORS = ("ols", "wls", "huber")
 RESAMPLING_METHODS = ("wild", "pairs", "permutation")
 WILD_WEIGHTS = ("rademacher", "webb")
 PERMUTATION_KINDS = ("freedman_lane", "treatment")
+#: Every inference method a p-value can come from: an analytic SE type or a resampling.
+INFERENCE_METHODS = (*SE_TYPES, *RESAMPLING_METHODS)

@@ -20,12 +20,14 @@ COLOURS = {
     "pos_ns": "#9ecae1",
     "neg_ns": "#fdae6b",
     "neg_sig": "#d94801",
+    "no_p": "#bdbdbd",
 }
 LABELS = {
     "pos_sig": "positive, significant",
     "pos_ns": "positive, not significant",
     "neg_ns": "negative, not significant",
     "neg_sig": "negative, significant",
+    "no_p": "no headline p (method not available)",
 }
 NOTE_COLOUR = "#b30000"
 

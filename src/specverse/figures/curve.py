@@ -1,4 +1,5 @@
-"""Specification curves: every estimate of one treatment, sorted, with its CI, above
+"""Specification curves: every model of one treatment (counted once, on the common effect
+scale, coloured by its headline p), sorted, with its CI, above
 an indicator panel of the choices that produced it; and a variant that shows each
 inference method's p-value along the same ordering.
 
@@ -16,13 +17,13 @@ from matplotlib.colors import PowerNorm
 
 from specverse.analysis.table import (
     CHOICE_DIMENSIONS,
-    RESAMPLING_P,
     curve_label,
     display_option,
     paper_rows,
     published_reference,
-    usable,
+    usable_models,
 )
+from specverse.analysis.models import method_columns
 
 from . import _plot
 
@@ -34,26 +35,29 @@ OPTION_ORDER = {
     "controls": CONTROL_CLASS_ORDER,
     "sample": ["all", "no_london", "no_counties", "no_influential", "common_131"],
     "estimator": ["ols", "wls_population", "huber"],
-    "se_type": ["HC1", "HC3", "classical", "HC0", "HC2"],
 }
 #: Above this many specifications CI whiskers give way to a binned band.
 WHISKER_LIMIT = 1500
 
 
 def categorise(estimate: np.ndarray, p: np.ndarray, alpha: float) -> np.ndarray:
-    """Sign x significance category of every estimate (two-tailed ``p < alpha``)."""
+    """Sign x significance category of every estimate (headline ``p < alpha``); ``no_p``
+    where the model has no headline p (e.g. a Huber fit under a wild-bootstrap headline)."""
     estimate = np.asarray(estimate, float)
-    sig = np.asarray(p, float) < alpha
+    p = np.asarray(p, float)
+    sig = p < alpha
     pos = estimate >= 0
-    return np.where(pos, np.where(sig, "pos_sig", "pos_ns"), np.where(sig, "neg_sig", "neg_ns"))
+    cat = np.where(pos, np.where(sig, "pos_sig", "pos_ns"), np.where(sig, "neg_sig", "neg_ns"))
+    return np.where(np.isfinite(p), cat, "no_p")
 
 
 def sort_curve(rows: pd.DataFrame, alpha: float) -> pd.DataFrame:
-    """Usable rows sorted by estimate (ties by spec_id for a stable order), with a
-    ``rank`` (0..S-1) and a sign x significance ``category``."""
-    out = usable(rows).sort_values(["estimate", "spec_id"], kind="mergesort").reset_index(drop=True)
+    """Usable models (post-selection samples apart) sorted by their common-scale estimate
+    (ties by model_id for a stable order), with a ``rank`` (0..S-1) and a sign x headline
+    significance ``category``."""
+    out = usable_models(rows).sort_values(["estimate_common", "model_id"], kind="mergesort").reset_index(drop=True)
     out["rank"] = np.arange(len(out))
-    out["category"] = categorise(out["estimate"].to_numpy(), out["p_two_tailed"].to_numpy(), alpha)
+    out["category"] = categorise(out["estimate_common"].to_numpy(), out["p_headline"].to_numpy(), alpha)
     return out
 
 
@@ -100,7 +104,8 @@ def _draw_curve(ax, cur: pd.DataFrame, reference, alpha: float, term: str, max_b
     x = cur["rank"].to_numpy() + 0.5
     colours = cur["category"].map(_plot.COLOURS).to_numpy()
     if S <= WHISKER_LIMIT:
-        segs = np.stack([np.column_stack([x, cur["ci_low"]]), np.column_stack([x, cur["ci_high"]])], axis=1)
+        segs = np.stack([np.column_stack([x, cur["ci_low_common"]]), np.column_stack([x, cur["ci_high_common"]])],
+                        axis=1)
         ax.add_collection(LineCollection(segs, colors=colours, linewidths=1.2 if S < 200 else 0.6,
                                          alpha=0.6, rasterized=True))
     else:
@@ -110,7 +115,7 @@ def _draw_curve(ax, cur: pd.DataFrame, reference, alpha: float, term: str, max_b
         ax.fill_between(centres, low, high, color="0.75", alpha=0.7, lw=0, zorder=1,
                         label=f"95% CI (median bounds within {len(centres)} bins)")
     size = 14 if S < 200 else 4 if S < 2000 else 1.5
-    ax.scatter(x, cur["estimate"], c=colours, s=size, linewidths=0, rasterized=True, zorder=3)
+    ax.scatter(x, cur["estimate_common"], c=colours, s=size, linewidths=0, rasterized=True, zorder=3)
     ax.axhline(0, color="0.35", lw=0.8, zorder=1)
     handles = []
     for cat, lab in _plot.LABELS.items():
@@ -122,24 +127,27 @@ def _draw_curve(ax, cur: pd.DataFrame, reference, alpha: float, term: str, max_b
     paper = cur[paper_rows(cur)]
     if len(paper):
         p = paper.iloc[0]
-        ax.scatter([p["rank"] + 0.5], [p["estimate"]], marker="*", s=220, c="gold", edgecolors="black",
-                   linewidths=0.8, zorder=6, label=f"our fit of the paper's specification ({p['estimate']:.3f})")
+        ax.scatter([p["rank"] + 0.5], [p["estimate_common"]], marker="*", s=220, c="gold", edgecolors="black",
+                   linewidths=0.8, zorder=6,
+                   label=f"our fit of the paper's specification ({p['estimate_common']:.3f})")
         ax.axvline(p["rank"] + 0.5, color="black", lw=0.6, ls=":", zorder=2)
-    lo, hi = np.nanpercentile(cur["ci_low"], 0.5), np.nanpercentile(cur["ci_high"], 99.5)
+    lo, hi = np.nanpercentile(cur["ci_low_common"], 0.5), np.nanpercentile(cur["ci_high_common"], 99.5)
     extra = [v for v in (reference, 0.0) if v is not None]
     lo, hi = min([lo, *extra]), max([hi, *extra])
     span = hi - lo if hi > lo else 1.0
     # Headroom above the data keeps the legend (upper left) off the curve and the reference line.
     ax.set_ylim(lo - 0.05 * span, hi + 0.45 * span)
     ax.set_xlim(0, S)
-    ax.set_ylabel(f"Estimate of {term}\n(95% CI)")
+    ax.set_ylabel(f"Effect of {term}, % change in NI1\nrelative to the 2006 baseline (95% CI)", fontsize=8.5)
     ax.legend(loc="upper left", fontsize=7.5, frameon=True, framealpha=0.9, ncol=2)
     ax.tick_params(labelbottom=False)
     ax.grid(axis="y", color="0.9", lw=0.6)
-    share_sig = np.mean(cur["p_two_tailed"] < alpha)
+    p_head = cur["p_headline"].to_numpy(float)
+    have = np.isfinite(p_head)
+    share_sig = np.mean(p_head[have] < alpha) if have.any() else np.nan
     ax.set_title(
-        f"{curve_label(cur['treatment'].iloc[0], term)}: {S:,} specifications, median {np.median(cur['estimate']):.3f}, "
-        f"{100 * share_sig:.0f}% significant (two-tailed p < {alpha:g})",
+        f"{curve_label(cur['treatment'].iloc[0], term)}: {S:,} models, median {np.median(cur['estimate_common']):.3f}, "
+        f"{100 * share_sig:.0f}% of the {int(have.sum()):,} with a headline p significant (p < {alpha:g})",
         fontsize=9.5,
     )
 
@@ -149,7 +157,7 @@ def binned_ci(cur: pd.DataFrame, max_bins: int):
     S = len(cur)
     bins = max(1, min(S, max_bins))
     which = np.minimum((np.arange(S) * bins) // S, bins - 1)
-    frame = pd.DataFrame({"bin": which, "lo": cur["ci_low"].to_numpy(), "hi": cur["ci_high"].to_numpy(),
+    frame = pd.DataFrame({"bin": which, "lo": cur["ci_low_common"].to_numpy(), "hi": cur["ci_high_common"].to_numpy(),
                           "x": np.arange(S) + 0.5})
     agg = frame.groupby("bin").agg(x=("x", "mean"), lo=("lo", "median"), hi=("hi", "median"))
     return agg["x"].to_numpy(), agg["lo"].to_numpy(), agg["hi"].to_numpy()
@@ -183,17 +191,17 @@ def _draw_indicators(ax, cur: pd.DataFrame, max_bins: int):
     )
 
 
-def plot_curve(specs: pd.DataFrame, scenario: str, treatment: str, *, png, pdf=None, note: str = "",
+def plot_curve(models: pd.DataFrame, scenario: str, treatment: str, *, png, pdf=None, note: str = "",
                table2: pd.DataFrame | None = None, alpha: float = 0.05, max_bins: int = 400) -> None:
     """Specification curve(s) + indicator panel for one scenario and treatment.
 
     A treatment reporting several coefficients gets one column of panels per term.
     Raises ValueError when the table has no usable row for the pair.
     """
-    sel = specs[(specs["scenario"] == scenario) & (specs["treatment"] == treatment)]
-    terms = sorted(usable(sel)["term"].unique())
+    sel = models[(models["scenario"] == scenario) & (models["treatment"] == treatment)]
+    terms = sorted(usable_models(sel)["term"].unique())
     if not terms:
-        raise ValueError(f"no usable specification for scenario={scenario!r}, treatment={treatment!r}")
+        raise ValueError(f"no usable model for scenario={scenario!r}, treatment={treatment!r}")
     sorted_by_term = {t: sort_curve(sel[sel["term"] == t], alpha) for t in terms}
     n_ind = len(indicator_rows(next(iter(sorted_by_term.values()))))
     block = 3.2 + 0.17 * n_ind + 1.0
@@ -215,22 +223,22 @@ def plot_curve(specs: pd.DataFrame, scenario: str, treatment: str, *, png, pdf=N
     _plot.save_figure(fig, png, pdf)
 
 
+METHOD_LABELS = {"classical": "analytic, classical SE", "huber": "analytic, Huber's H1 SE",
+                 "wild": "wild bootstrap", "pairs": "pairs bootstrap", "permutation": "permutation test"}
+
+
 def pvalue_methods(cur: pd.DataFrame) -> list[tuple[str, str]]:
     """(label, column) of every inference method with at least one p-value in ``cur``."""
-    out = [("analytic (SE type of the row)", "p_two_tailed")]
-    for method, col in RESAMPLING_P.items():
-        if col in cur and cur[col].notna().any():
-            out.append((f"{method} {'bootstrap' if method != 'permutation' else 'test'}", col))
-    return out
+    return [(METHOD_LABELS.get(m, f"analytic, {m} SE"), col) for m, col in method_columns(cur).items()]
 
 
-def plot_pvalue_curve(specs: pd.DataFrame, scenario: str, treatment: str, *, png, pdf=None, note: str = "",
+def plot_pvalue_curve(models: pd.DataFrame, scenario: str, treatment: str, *, png, pdf=None, note: str = "",
                       alpha: float = 0.05) -> None:
     """Each inference method's p-value along the estimate-sorted curve (log scale)."""
-    sel = specs[(specs["scenario"] == scenario) & (specs["treatment"] == treatment)]
-    terms = sorted(usable(sel)["term"].unique())
+    sel = models[(models["scenario"] == scenario) & (models["treatment"] == treatment)]
+    terms = sorted(usable_models(sel)["term"].unique())
     if not terms:
-        raise ValueError(f"no usable specification for scenario={scenario!r}, treatment={treatment!r}")
+        raise ValueError(f"no usable model for scenario={scenario!r}, treatment={treatment!r}")
     sorted_by_term = {t: sort_curve(sel[sel["term"] == t], alpha) for t in terms}
     methods = pvalue_methods(pd.concat(sorted_by_term.values()))
     height = (1.6 * len(methods) + 0.9) * len(terms) + 0.5
@@ -252,7 +260,7 @@ def plot_pvalue_curve(specs: pd.DataFrame, scenario: str, treatment: str, *, png
         S = len(cur)
         x = cur["rank"].to_numpy() + 0.5
         size = 10 if S < 200 else 5 if S < 2000 else 1.5
-        sign_col = np.where(cur["estimate"] >= 0, _plot.COLOURS["pos_sig"], _plot.COLOURS["neg_sig"])
+        sign_col = np.where(cur["estimate_common"] >= 0, _plot.COLOURS["pos_sig"], _plot.COLOURS["neg_sig"])
         for i, (label, col) in enumerate(methods):
             ax = axes[i, j]
             p = cur[col].to_numpy(float)

@@ -57,14 +57,17 @@ def report_pages(joint: pd.DataFrame, table2: pd.DataFrame, fit: pd.DataFrame, i
     return {
         "joint": html_table(
             joint, "Joint tests of the specification curves", note(scenarios(joint)),
-            "Per scenario and treatment term: the median estimate, the number of specifications significant "
-            "in the dominant sign and Stouffer's Z, each with the share of null draws (effect removed, rows "
-            "resampled) at least as extreme. Small p: the curve as a whole is unlikely without an effect."),
+            "Per scenario and treatment term, over the models (each counted once; post-selection samples "
+            "apart): the median estimate on the common scale (% change in NI1 relative to the 2006 baseline), "
+            "the number of models significant in the dominant sign and Stouffer's Z, each with p = (1 + null "
+            "draws at least as extreme) / (1 + draws), the null removing the effect and resampling rows. "
+            "Small p: the curve as a whole is unlikely without an effect."),
         "table2": html_table(
             t2_fit, "Table 2 replicated, beside the published values", note(scenarios(table2)),
-            "Stars are one-tailed as in the paper: + p<=.10, * p<=.05, ** p<=.01."),
+            "Stars are one-tailed as in the paper: + p < .10, * p < .05, ** p < .01."),
         "influence": html_table(
             summary, "Model uncertainty (Young & Holsteen) per curve", note(scenarios(summary)),
-            "Sampling variance = mean squared SE; modelling variance = variance of the estimates across "
-            "specifications; robustness ratio = mean estimate / total SD."),
+            "On the common scale, one row per model: sampling variance = mean squared SE; modelling "
+            "variance = variance of the estimates across models; robustness ratio = mean estimate / "
+            "total SD."),
     }

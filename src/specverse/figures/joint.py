@@ -12,10 +12,11 @@ from . import _plot
 
 
 def _fmt_p(p: float, draws: int) -> str:
-    """A share of 0 null draws is reported as below the resolution 1/draws."""
+    """p = (1 + count) / (1 + B): its smallest value, 1 / (1 + B), means "no null draw as
+    extreme", i.e. at most that."""
     if not np.isfinite(p):
         return "n/a"
-    return f"< {1 / draws:.2g}" if p == 0 else f"= {p:.3f}"
+    return f"<= {p:.3f}" if np.isclose(p, 1 / (1 + draws)) else f"= {p:.3f}"
 
 
 def plot_joint(tests: pd.DataFrame, curves: pd.DataFrame, scenario: str, *, png, pdf=None, note: str = "") -> None:
@@ -41,14 +42,14 @@ def plot_joint(tests: pd.DataFrame, curves: pd.DataFrame, scenario: str, *, png,
         ax.axhline(0, color="black", lw=0.6)
         sign = "positive" if rec.dominant_sign > 0 else "negative"
         ax.set_title(
-            f"{curve_label(rec.treatment, rec.term)} ({rec.n_specifications} specifications)\n"
+            f"{curve_label(rec.treatment, rec.term)} ({rec.n_models} models)\n"
             f"median {rec.median_estimate:.3f} (p {_fmt_p(rec.p_median, rec.draws)}); "
             f"{rec.n_significant} significant {sign} (p {_fmt_p(rec.p_n_significant, rec.draws)})\n"
             f"Stouffer Z = {rec.stouffer_z:.2f} (p {_fmt_p(rec.p_stouffer, rec.draws)}); {rec.draws} null draws",
             fontsize=8,
         )
-        ax.set_xlabel("specifications, sorted by estimate (percentile)", fontsize=8)
-        ax.set_ylabel("estimate", fontsize=8)
+        ax.set_xlabel("models, sorted by estimate (percentile)", fontsize=8)
+        ax.set_ylabel("estimate, % change in NI1\nrelative to the 2006 baseline", fontsize=8)
         ax.set_xlim(0, 100)
         ax.grid(color="0.92", lw=0.6)
     for ax in axes.ravel()[n:]:

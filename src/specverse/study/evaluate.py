@@ -25,10 +25,11 @@ from .plan import (
     Exclusion,
     Multiverse,
     Spec,
+    common_scale,
     control_terms,
     dropped_term,
 )
-from .spec_table import FIT_COLUMNS, RESAMPLE_COLUMNS, TABLE_COLUMNS, empty_table, typed
+from .spec_table import COMMON_COLUMNS, FIT_COLUMNS, RESAMPLE_COLUMNS, TABLE_COLUMNS, empty_table, typed
 from .variants import sample_rows
 
 COLUMN_INDEX = {name: i for i, name in enumerate(REGRESSOR_COLUMNS)}
@@ -65,7 +66,31 @@ def evaluate_cell(
     data = _Variants(variants)
     models = _resolve_models(data, universe, universe.specs(cell))
     fits, draws = _estimate(data, models, universe, seed=seed, inference=inference)
-    return _assemble(models, fits, draws, methods=tuple(inference.get("methods", ())))
+    table = _assemble(models, fits, draws, methods=tuple(inference.get("methods", ())),
+                      studentized=inference.get("se_type", "HC1"))
+    return table if table.empty else _on_common_scale(table, data)
+
+
+def studentizing_se_type(estimator: str, se_type: str) -> str:
+    """The SE type whose rows carry a model's resampled p-values: ``inference.se_type``
+    for OLS / WLS; Huber's own H1 covariance (its ``classical`` row) for Huber."""
+    return "classical" if ESTIMATOR_ENGINE[estimator] == "huber" else se_type
+
+
+def _on_common_scale(table: pd.DataFrame, data: "_Variants") -> pd.DataFrame:
+    """Add the estimate, SE and CI on the common effect scale (plan.common_scale)."""
+    factor = np.ones(len(table))
+    text = np.empty(len(table), dtype=object)
+    for key, rows in table.groupby(["scenario", "baseline", "outcome"], sort=False).groups.items():
+        scenario, baseline, outcome = key
+        mean_baseline = float(data.frames[(scenario, baseline)]["ni1_2006"].mean())
+        f, t = common_scale(outcome, mean_baseline)
+        idx = table.index.get_indexer(rows)
+        factor[idx], text[idx] = f, t
+    for native, common in zip(("estimate", "std_error", "ci_low", "ci_high"), COMMON_COLUMNS):
+        table[common] = table[native].to_numpy(float) * factor
+    table["common_scale"] = text
+    return typed(table[list(TABLE_COLUMNS)])
 
 
 def model_inputs(variants: Mapping[tuple[str, str], pd.DataFrame], spec: Spec) -> dict:
@@ -233,6 +258,7 @@ def _estimate(data: _Variants, models: list[_Model], universe: Multiverse, *, se
             estimator=ESTIMATOR_ENGINE[estimator],
             se_types=se_types,
             alpha=alpha,
+            huber_maxiter=int(inference.get("huber_maxiter", 500)),
         )
         position = {id(m): j for j, m in enumerate(canonical)}
         mine = np.full(len(canonical), -1)
@@ -247,8 +273,11 @@ def _estimate(data: _Variants, models: list[_Model], universe: Multiverse, *, se
         if not live:
             continue
         seeds = [spec_seed(seed, models[i].spec.model_identity()) for i in live]
-        res = _resample(y, regressors, [reg_specs[position[id(models[i])]] for i in live], seeds, weights, estimator, methods, inference, alpha)
+        stud = studentizing_se_type(estimator, inference.get("se_type", "HC1"))
+        res = _resample(y, regressors, [reg_specs[position[id(models[i])]] for i in live], seeds, weights,
+                        estimator, methods, inference, alpha, stud)
         res["model"] = np.asarray(live)[res["spec"].to_numpy()]
+        res["se_type"] = stud
         draw_parts.append(res)
     fits = pd.concat(fit_parts, ignore_index=True) if fit_parts else None
     draws = pd.concat(draw_parts, ignore_index=True) if draw_parts else None
@@ -263,7 +292,7 @@ def _reg_spec(model: _Model) -> RegSpec:
     )
 
 
-def _resample(y, regressors, reg_specs, seeds, weights, estimator, methods, inference, alpha):
+def _resample(y, regressors, reg_specs, seeds, weights, estimator, methods, inference, alpha, se_type):
     return resample(
         y,
         regressors,
@@ -275,12 +304,12 @@ def _resample(y, regressors, reg_specs, seeds, weights, estimator, methods, infe
         draws=int(inference.get("draws", 999)),
         wild_weights=inference.get("wild_weights", "rademacher"),
         permutation=inference.get("permutation", "freedman_lane"),
-        se_type=inference.get("se_type", "HC1"),
+        se_type=se_type,
         alpha=alpha,
     )
 
 
-def _assemble(models: list[_Model], fits, draws, *, methods: tuple) -> pd.DataFrame:
+def _assemble(models: list[_Model], fits, draws, *, methods: tuple, studentized: str) -> pd.DataFrame:
     records = []
     for m_idx, model in enumerate(models):
         control_str = ";".join(model.controls)
@@ -291,7 +320,9 @@ def _assemble(models: list[_Model], fits, draws, *, methods: tuple) -> pd.DataFr
                 records.append(
                     {
                         "spec_id": spec.spec_id,
+                        "model_id": spec.model_id,
                         **choices,
+                        "post_selection": spec.post_selection,
                         "term": term,
                         "control_terms": control_str,
                         "status": rule.status if rule is not None else None,
@@ -319,8 +350,8 @@ def _assemble(models: list[_Model], fits, draws, *, methods: tuple) -> pd.DataFr
     table.loc[~estimated, list(FIT_COLUMNS)] = np.nan
     if draws is not None:
         d = draws.rename(columns={"model": "_model", "term": "_term"})
-        d = d[["_model", "_term", *RESAMPLE_COLUMNS, "resample_status"]]
-        table = table.merge(d, on=["_model", "_term"], how="left", validate="many_to_one")
+        d = d[["_model", "_term", "se_type", *RESAMPLE_COLUMNS, "resample_status"]]
+        table = table.merge(d, on=["_model", "_term", "se_type"], how="left", validate="many_to_one")
     else:
         for col in RESAMPLE_COLUMNS:
             table[col] = np.nan
@@ -332,7 +363,12 @@ def _assemble(models: list[_Model], fits, draws, *, methods: tuple) -> pd.DataFr
     if not methods:
         table.loc[ok & ~declared, "resample_status"] = "not_run: inference.methods is empty"
     table.loc[~ok, "resample_status"] = "not_run: no usable estimate"
-    table.loc[~ok | declared, list(RESAMPLE_COLUMNS)] = np.nan
+    # Resampled statistics are studentized with one SE type: its row carries them.
+    stud = np.where(table["estimator"].map(ESTIMATOR_ENGINE) == "huber", "classical", studentized)
+    other = ok & ~declared & bool(methods) & (table["se_type"].to_numpy() != stud)
+    table.loc[other, "resample_status"] = [f"not_run: resampled statistics are studentized with {t}; see that row"
+                                           for t in stud[other.to_numpy()]]
+    table.loc[~ok | declared | other, list(RESAMPLE_COLUMNS)] = np.nan
     if table["resample_status"].isna().any():
         raise RuntimeError("resampling returned no result for some estimated rows")
-    return typed(table[list(TABLE_COLUMNS)])
+    return table

@@ -20,7 +20,7 @@ import itertools
 from dataclasses import dataclass, fields, replace
 from typing import Iterable, Mapping, Sequence
 
-from specverse.engine.vocabulary import SE_TYPES
+from specverse.engine.vocabulary import RESAMPLING_METHODS, SE_TYPES
 
 DIMENSIONS = (
     "scenario",
@@ -77,6 +77,12 @@ OUTCOME_COLUMN = {
 # ANCOVA conditions on the baseline: an extra regressor besides the controls.
 OUTCOME_EXTRA_TERMS = {"ancova": ("ni1_2006",)}
 ESTIMATOR_ENGINE = {"ols": "ols", "wls_population": "wls", "huber": "huber"}
+#: Samples chosen by looking at the outcome (Cook's distance of the paper's model): their
+#: p-values treat a data-dependent sample as fixed, so headline aggregates leave them out.
+POST_SELECTION_SAMPLES = ("no_influential",)
+#: Outcomes in NI1 points; the others are already in % of the 2006 baseline.
+POINT_OUTCOMES = ("point_change", "ancova")
+COMMON_SCALE = "% change in NI1 relative to the 2006 baseline (the paper's outcome scale)"
 ESTIMATOR_WEIGHTS = {"wls_population": "population"}
 
 # Every column a variant table offers to the regressor matrix, in one fixed order, so
@@ -181,12 +187,35 @@ class Spec:
         return ";".join(f"{d}={getattr(self, d)}" for d in DIMENSIONS if d != "se_type")
 
     @property
+    def model_id(self) -> str:
+        return stable_id(self.model_identity())
+
+    @property
+    def post_selection(self) -> bool:
+        return self.sample in POST_SELECTION_SAMPLES
+
+    @property
     def treatment_terms(self) -> tuple[str, ...]:
         return TREATMENT_TERMS[self.treatment]
 
     def intended_controls(self) -> tuple[str, ...]:
         """Regressors besides the treatment (before dropping terms constant in the sample)."""
         return control_terms(self.controls) + OUTCOME_EXTRA_TERMS.get(self.outcome, ())
+
+
+def common_scale(outcome: str, mean_baseline: float) -> tuple[float, str]:
+    """(factor, description): the estimate times ``factor`` is on :data:`COMMON_SCALE`.
+
+    Within a data variant the conversion is a pure rescale: an effect of c points of NI1
+    is 100 c / b % of the variant's mean 2006 baseline b; the log ratio's 100 x log points
+    equal % changes to first order (100 log(1 + x/100) = x - x^2/200: 0.1 at x = 5%).
+    """
+    if outcome in POINT_OUTCOMES:
+        factor = 100.0 / mean_baseline
+        return factor, f"{outcome}: points x 100 / {mean_baseline:.2f} (the variant's mean 2006 baseline)"
+    if outcome == "log_ratio":
+        return 1.0, "log_ratio: 100 x log points, equal to % change to first order"
+    return 1.0, f"{outcome}: as estimated (% of the 2006 baseline)"
 
 
 def stable_id(canonical: str) -> str:
@@ -314,6 +343,23 @@ def build_multiverse(config: Mapping) -> Multiverse:
     universe = Multiverse(options=options, exclusions=exclusions, fan_out=fan_out)
     _reject_empty_multiverse(universe)
     return universe
+
+
+def check_inference(config: Mapping) -> None:
+    """The inference settings must point at rows the multiverse has: the studentizing SE
+    type and an analytic headline among multiverse.se_type, a resampling headline among
+    inference.methods."""
+    inference, se_types = config.get("inference", {}), list(config.get("multiverse", {}).get("se_type", ()))
+    stud = inference.get("se_type", "HC1")
+    if stud not in se_types:
+        raise ConfigError(f"inference.se_type is {stud!r}, which is not among multiverse.se_type {se_types}: "
+                          "no row would carry the resampled p-values")
+    headline = inference.get("headline", "wild")
+    if headline in SE_TYPES and headline not in se_types:
+        raise ConfigError(f"inference.headline is {headline!r}, which is not among multiverse.se_type {se_types}")
+    if headline in RESAMPLING_METHODS and headline not in inference.get("methods", ()):
+        raise ConfigError(f"inference.headline is {headline!r}, which is not among inference.methods "
+                          f"{list(inference.get('methods', ()))}")
 
 
 def _parse_exclusion(index: int, raw: Mapping) -> Exclusion:

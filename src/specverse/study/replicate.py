@@ -20,7 +20,7 @@ MODELS = {1: None, 2: "target_on", 3: "target_stretch"}
 PROVENANCE_ORDER = ("observed", "approximate", "imputed", "proxy", "simulated")
 TABLE1_COLUMNS = ("scenario", "variable", "mean", "sd", "min", "max", "n", "published_mean",
                   "published_sd", "published_min", "published_max", "provenance")
-TABLE2_COLUMNS = ("scenario", "model", "term", "estimate", "std_error", "t", "p_one_tailed",
+TABLE2_COLUMNS = ("scenario", "model", "term", "estimate", "std_error", "t", "p_one_tailed_same_sign",
                   "p_two_tailed", "stars", "published_estimate", "published_std_error",
                   "published_stars")
 FIT_COLUMNS = ("scenario", "model", "n", "r_squared", "f_statistic", "published_n",
@@ -48,10 +48,10 @@ LABELS = {
 
 
 def stars(p) -> str:
-    """The paper's one-tailed stars: + p<=.10, * p<=.05, ** p<=.01."""
+    """The paper's one-tailed stars: + p < .10, * p < .05, ** p < .01 (strict, as the paper)."""
     if not np.isfinite(p):
         return ""
-    return "**" if p <= 0.01 else "*" if p <= 0.05 else "+" if p <= 0.10 else ""
+    return "**" if p < 0.01 else "*" if p < 0.05 else "+" if p < 0.10 else ""
 
 
 def provenance(variable: str, codebook: pd.DataFrame) -> str:
@@ -85,7 +85,7 @@ def model_terms(model: int) -> list[str]:
 def table2(analysis: pd.DataFrame, se_type: str = "HC1") -> tuple[pd.DataFrame, pd.DataFrame]:
     """(coefficients, fit) of Models 1-3 per scenario: OLS of pct_change, robust SEs.
 
-    p_one_tailed is one-tailed in the direction of the estimate (p_two_tailed / 2), the
+    p_one_tailed_same_sign is one-tailed in the direction of the estimate (p_two_tailed / 2), the
     reading under which the paper's stars on negative controls make sense.
     """
     pub = published.table2().set_index(["model", "term"])
@@ -105,7 +105,7 @@ def table2(analysis: pd.DataFrame, se_type: str = "HC1") -> tuple[pd.DataFrame, 
                 coef_rows.append({
                     "scenario": scenario, "model": model, "term": term,
                     "estimate": c["estimate"], "std_error": c["std_error"], "t": c["t"],
-                    "p_one_tailed": p_one, "p_two_tailed": c["p_two_tailed"], "stars": stars(p_one),
+                    "p_one_tailed_same_sign": p_one, "p_two_tailed": c["p_two_tailed"], "stars": stars(p_one),
                     "published_estimate": p["slope"], "published_std_error": p["robust_se"],
                     "published_stars": p["stars_one_tailed"],
                 })
@@ -183,8 +183,8 @@ def _wide(t2: pd.DataFrame, fit: pd.DataFrame, scenario: str):
 
 def table2_markdown(t2: pd.DataFrame, fit: pd.DataFrame, codebook: pd.DataFrame, se_type: str) -> str:
     parts = ["# Table 2: OLS of the % change in NI1 2006-2008, ours beside the published", "",
-             f"Estimate with stars (one-tailed in the direction of the estimate: + p<=.10, * p<=.05, "
-             f"** p<=.01) and {se_type} standard error in parentheses.", ""]
+             f"Estimate with stars (one-tailed in the direction of the estimate: + p < .10, * p < .05, "
+             f"** p < .01) and {se_type} standard error in parentheses.", ""]
     header = ["term"] + [f"Model {m} {w}" for m in MODELS for w in ("ours", "published")]
     for scenario in t2["scenario"].unique():
         parts += [f"## Scenario: {scenario}", ""]
@@ -213,8 +213,8 @@ def table2_latex(t2: pd.DataFrame, fit: pd.DataFrame, codebook: pd.DataFrame, se
         for label, cells in _wide(t2, fit, scenario):
             out.append(_tex(label) + " & " + " & ".join(_tex(c) for c in cells) + r" \\")
         out += [r"\bottomrule", r"\end{tabular}",
-                r"\par\footnotesize Stars one-tailed in the direction of the estimate: + $p\le.10$, "
-                r"* $p\le.05$, ** $p\le.01$."]
+                r"\par\footnotesize Stars one-tailed in the direction of the estimate: + $p<.10$, "
+                r"* $p<.05$, ** $p<.01$."]
         if note:
             out.append(r"\par\textbf{" + _tex(note) + "}")
         out += [r"\end{table}", ""]

@@ -1,5 +1,14 @@
 """The specification table: one row per specification x reported term, its columns and
-dtypes, and how the cells of the fan-out are combined into it (canonical order)."""
+dtypes, and how the cells of the fan-out are combined into it (canonical order).
+
+A specification is a model (scenario x baseline x outcome x treatment x controls x sample
+x estimator, identified by ``model_id``) with one SE type; the SE types of a model are
+inference choices shown side by side, and aggregates count a model once
+(:mod:`specverse.analysis.models`).  ``estimate_common`` and its SE / CI are the estimate
+on the one effect scale every outcome shares (:func:`specverse.study.plan.common_scale`).
+``post_selection`` marks samples chosen by looking at the outcome (``no_influential``):
+their p-values treat a data-dependent sample as fixed.
+"""
 
 from __future__ import annotations
 
@@ -9,15 +18,20 @@ import pandas as pd
 
 from .plan import DIMENSIONS
 
-FIT_COLUMNS = ("estimate", "std_error", "t", "df", "p_two_tailed", "p_one_tailed", "ci_low", "ci_high", "n", "r_squared")
+FIT_COLUMNS = ("estimate", "std_error", "t", "df", "p_two_tailed", "p_greater", "ci_low", "ci_high", "n", "r_squared")
+COMMON_COLUMNS = ("estimate_common", "std_error_common", "ci_low_common", "ci_high_common")
 RESAMPLE_COLUMNS = ("p_wild", "ci_wild_low", "ci_wild_high", "p_pairs", "ci_pairs_low", "ci_pairs_high", "p_perm")
 TABLE_COLUMNS = (
     "spec_id",
+    "model_id",
     *DIMENSIONS[:4],
     "term",
     *DIMENSIONS[4:],
+    "post_selection",
     "control_terms",
     *FIT_COLUMNS,
+    *COMMON_COLUMNS,
+    "common_scale",
     "status",
     *RESAMPLE_COLUMNS,
     "resample_status",
@@ -30,9 +44,11 @@ def empty_table() -> pd.DataFrame:
 
 def typed(table: pd.DataFrame) -> pd.DataFrame:
     table = table.copy()
-    for col in ("spec_id", *DIMENSIONS, "term", "control_terms", "status", "resample_status"):
+    for col in ("spec_id", "model_id", *DIMENSIONS, "term", "control_terms", "common_scale", "status",
+                "resample_status"):
         table[col] = table[col].astype("str")
-    for col in (*FIT_COLUMNS, *RESAMPLE_COLUMNS):
+    table["post_selection"] = table["post_selection"].astype(bool)
+    for col in (*FIT_COLUMNS, *COMMON_COLUMNS, *RESAMPLE_COLUMNS):
         table[col] = pd.to_numeric(table[col], errors="coerce").astype("float64")
     table["n"] = table["n"].round().astype("Int64")
     return table.reset_index(drop=True)

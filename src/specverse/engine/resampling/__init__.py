@@ -76,7 +76,8 @@ def resample(
     Columns: spec, term (column index into ``regressors``), p_wild,
     ci_wild_low/high (restricted wild bootstrap-t p; unrestricted wild
     percentile-t CI), p_pairs, ci_pairs_low/high, se_pairs (pairs bootstrap:
-    symmetric bootstrap-t p, percentile CI, bootstrap SE), p_perm
+    symmetric bootstrap-t p, equal-tailed percentile-t CI from the same draws,
+    bootstrap SE), p_perm
     (Freedman-Lane, or treatment permutation with ``permutation="treatment"``;
     exact when all distinct arrangements number at most ``draws``), and
     resample_status: "ok"; the fit_specs status word of a spec that cannot be

@@ -7,14 +7,15 @@ once these are two matrix products, counts (B x n) @ [x_i x_i' flattened]
 vectorised across draws (:func:`cholesky_solve`).  Huber: every draw refitted
 by batched IRLS (:func:`huber_pairs_draws`).
 
-p-value: symmetric bootstrap-t.  The pairs bootstrap does not impose the
+p-value and CI: bootstrap-t.  The pairs bootstrap does not impose the
 null, so the draws are centred on the estimate: t* = (b* - b) / se*, with se*
 the same HC type as the analytic test, and p = (1 + #{|t*| >= |t|})/(1 + B).
 Studentizing makes the statistic asymptotically pivotal (the bootstrap then
 gets the refinement the percentile "shifted" test |b* - b| >= |b| lacks, whose
 spread is driven by the very heteroskedasticity and leverage the HC SE
 corrects); the symmetric form suits a two-sided test.  The CI is the
-percentile interval of b*, the SE the standard deviation of b*.
+equal-tailed percentile-t interval of the same draws, the SE the standard
+deviation of b*.
 Draws whose resampled design is singular (e.g. no treated row drawn), or,
 for HC2/HC3, has a row of leverage one, are dropped: B counts the usable draws.
 """
@@ -149,9 +150,16 @@ def cholesky_solve(Gp, rhs):
 
 
 def pairs_inference(b, se, b_star, se_star, *, alpha):
-    """(p, ci_low, ci_high, se_boot) for one term from its draws."""
-    p = two_sided_p(b / se, (b_star - b) / se_star)
-    lo, hi = order_quantiles(b_star, [alpha / 2, 1 - alpha / 2])
+    """(p, ci_low, ci_high, se_boot) for one term from its draws.
+
+    p and CI come from the same bootstrap-t distribution t* = (b* - b)/se*: the
+    symmetric p, and the equal-tailed percentile-t interval
+    [b - q(1 - a/2) se, b - q(a/2) se] (so the interval excludes 0 at level a when the
+    equal-tailed test rejects)."""
+    t_star = (b_star - b) / se_star
+    p = two_sided_p(b / se, t_star)
+    q_lo, q_hi = order_quantiles(t_star, [alpha / 2, 1 - alpha / 2])
+    lo, hi = b - q_hi * se, b - q_lo * se
     fin = b_star[np.isfinite(b_star)]
     se_boot = float(np.std(fin, ddof=1)) if fin.size > 1 else np.nan
     return p, lo, hi, se_boot

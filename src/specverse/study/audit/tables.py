@@ -19,7 +19,7 @@ def null_slopes(anchor: Anchor, settings: AuditSettings) -> tuple[pd.DataFrame, 
     """Part 1: per design, every replication's Model 2 target_on and Model 3 stretch coefficient.
 
     Returns ``(draws, summary)``.  ``draws``: design, share_from_2008, mechanical, replication,
-    model, term, estimate, std_error, p_one_tailed, published_estimate, data.  ``summary``: per
+    model, term, estimate, std_error, p_greater, published_estimate, data.  ``summary``: per
     design and model the mean, sd, Monte Carlo SE, quantiles, the analytic expectation, the
     share of simulated slopes at least the published one, the one-tailed rejection rate, the
     anchor data's own estimate and the share of simulated slopes at least that.
@@ -47,7 +47,7 @@ def null_slopes(anchor: Anchor, settings: AuditSettings) -> tuple[pd.DataFrame, 
                         "term": term,
                         "estimate": est,
                         "std_error": fit.std_error[:, 0],
-                        "p_one_tailed": fit.p_one_tailed[:, 0],
+                        "p_greater": fit.p_greater[:, 0],
                         "n": fit.n,
                         "published_estimate": published,
                         "data": "simulated",
@@ -72,7 +72,7 @@ def null_slopes(anchor: Anchor, settings: AuditSettings) -> tuple[pd.DataFrame, 
                     "analytic_expectation": expected_slope(anchor, design, settings, term),
                     "published_estimate": published,
                     "share_at_least_published": np.mean(good >= published),
-                    "rejection_rate_one_tailed": np.mean(fit.p_one_tailed[:, 0] <= settings.alpha),
+                    "rejection_rate_one_tailed": np.mean(fit.p_greater[:, 0] <= settings.alpha),
                     "anchor_scenario": anchor.scenario,
                     "anchor_estimate": anchor_fit[model],
                     "share_at_least_anchor": np.mean(good >= anchor_fit[model]),
@@ -115,7 +115,7 @@ def discrimination(anchor: Anchor, settings: AuditSettings) -> pd.DataFrame:
                                 "replications": int(ok.sum()),
                                 "mean_estimate": est[ok].mean(),
                                 "sd_estimate": est[ok].std(ddof=1),
-                                "rejection_rate_one_tailed": np.mean(fit.p_one_tailed[ok, j] <= settings.alpha),
+                                "rejection_rate_one_tailed": np.mean(fit.p_greater[ok, j] <= settings.alpha),
                                 "rejection_rate_two_tailed": np.mean(fit.p_two_tailed[ok, j] <= settings.alpha),
                                 "alpha": settings.alpha,
                                 "data": "simulated",
