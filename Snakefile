@@ -17,6 +17,7 @@ include: "workflow/rules/analysis.smk"
 include: "workflow/rules/calibration.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/audit.smk"
+include: "workflow/rules/verdict.smk"
 include: "workflow/rules/report.smk"
 
 

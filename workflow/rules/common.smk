@@ -110,6 +110,8 @@ def final_outputs(wildcards):
         *rules.report_tables.output,
         *rules.calibration.output,
         *rules.figure_calibration.output,
+        *rules.verdict.output,
+        *rules.figure_verdict.output,
     ]
     # The paper's own models need the published baseline among the configured ones.
     if "published" in MULTIVERSE.options["baseline"]:

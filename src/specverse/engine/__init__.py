@@ -53,6 +53,8 @@ _API = {
     "NO_INTERVAL": ".replications",
     "null_outcomes": ".null_simulation",
     "ERROR_MODELS": ".null_simulation",
+    "legacy_global_seeded": ".legacy_seed",
+    "legacy_uniform": ".legacy_seed",
 }
 
 __all__ = sorted(_API)
