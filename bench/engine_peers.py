@@ -231,9 +231,9 @@ def w1(y, Z, names, quick):
 def w2(y, Z, names, quick):
     spec = [RegSpec((0,), tuple(range(1, 12)))]
     def ours_treat():
-        resample(y, Z, spec, seeds=[1], methods="permutation", permutation="treatment", draws=DRAWS)
+        resample(y, Z, spec, seed=1, methods="permutation", permutation="treatment", draws=DRAWS)
 
-    ours_fl = timed(lambda: resample(y, Z, spec, seeds=[1], methods="permutation", draws=DRAWS), 7)
+    ours_fl = timed(lambda: resample(y, Z, spec, seed=1, methods="permutation", draws=DRAWS), 7)
 
     import pyfixest as pf
 
@@ -283,7 +283,7 @@ def w2(y, Z, names, quick):
 def w3(y, Z, names, quick):
     spec = [RegSpec((0,), tuple(range(1, 12)))]
     def ours_fn():
-        resample(y, Z, spec, seeds=[1], methods="wild", draws=DRAWS)
+        resample(y, Z, spec, seed=1, methods="wild", draws=DRAWS)
 
     from wildboottest.wildboottest import wildboottest
 
@@ -325,7 +325,7 @@ def w3(y, Z, names, quick):
 def w4(y, Z, names, quick):
     spec = [RegSpec((0,), tuple(range(1, 12)))]
     def ours_fn():
-        resample(y, Z, spec, seeds=[1], methods="pairs", draws=DRAWS)
+        resample(y, Z, spec, seed=1, methods="pairs", draws=DRAWS)
 
     X = np.column_stack([Z, np.ones(N)])
     rng = np.random.default_rng(3)

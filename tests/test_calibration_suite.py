@@ -40,8 +40,9 @@ from specverse.engine.null_simulation import (
     survey_variance_delta,
 )
 from specverse.engine.replications import METHODS, replicate_inference, replication_seeds
-from specverse.engine.resampling.pairs import pair_counts, pairs_draws, pairs_indices
+from specverse.engine.resampling.pairs import pairs_draws
 from specverse.engine.resampling.studentized import order_quantiles
+from specverse.engine.resampling.shared_draws import SharedDraws
 from specverse.engine.seeds import method_rng, spec_seed
 from specverse.study.calibration_designs import DESIGNS, build_designs, design_table
 
@@ -88,7 +89,7 @@ def test_replications_equal_resample(designs, name, se_type):
     spec = [RegSpec(d.tested, tuple(range(len(d.tested), d.regressors.shape[1])))]
     est = "ols" if d.weights is None else "wls"
     for r in range(len(Y)):
-        kw = dict(seeds=[seeds[r]], weights=d.weights, estimator=est, draws=199, se_type=se_type)
+        kw = dict(seed=seeds[r], weights=d.weights, estimator=est, draws=199, se_type=se_type)
         ref = resample(Y[r], d.regressors, spec, **kw)
         treat = resample(Y[r], d.regressors, spec, methods="permutation", permutation="treatment", **kw)
         for j in range(len(d.tested)):
@@ -110,7 +111,7 @@ def test_pairs_interval_is_bootstrap_t_from_the_same_draws(designs):
     rep = replicate_inference(Y, d.regressors, d.tested, seeds=seeds, draws=B, methods=("HC1", "pairs"))
     X = np.column_stack([d.regressors, np.ones(d.n)])
     for r in range(3):
-        counts = pair_counts(pairs_indices(method_rng(seeds[r], "pairs"), d.n, B), d.n)
+        counts = SharedDraws(seeds[r], d.n, B).pair_counts(np.arange(d.n))
         b_star, se_star = pairs_draws(X, Y[r], counts, 1, "HC1")
         b, se = rep.results["HC1"].estimate[r, 0], (rep.results["HC1"].ci_high[r, 0] - rep.results["HC1"].estimate[r, 0]) / stats.t.ppf(0.975, d.n - d.k)
         t_star = (b_star[:, 0] - b) / se_star[:, 0]

@@ -8,8 +8,8 @@ import pytest
 import statsmodels.api as sm
 
 from specverse.analysis.paper_nulls import paper_model_draws, paper_spec
-from specverse.engine import method_rng, spec_seed
-from specverse.engine.resampling.wild import wild_weights
+from specverse.engine import spec_seed
+from specverse.engine.resampling.shared_draws import SharedDraws
 from specverse.study.evaluate import evaluate_cell, model_inputs
 from specverse.study.plan import build_multiverse
 from specverse.study.variants import build_variant
@@ -51,8 +51,8 @@ def test_a_wild_draw_is_a_statsmodels_refit(setup):
     fit = sm.OLS(y, X).fit(cov_type="HC1")
     assert tests.query("model == 3").t_observed.iloc[0] == pytest.approx(fit.tvalues[0], rel=1e-10)
     restricted = sm.OLS(y, X[:, 1:]).fit()
-    v = wild_weights(method_rng(spec_seed(config["seed"], inputs["seed_identity"]), "wild"), len(y), 49,
-                     "rademacher")[:, 0]
+    shared = SharedDraws(spec_seed(config["seed"], inputs["seed_identity"]), len(inputs["y"]), 49)
+    v = shared.wild_matrix(np.flatnonzero(rows))[:, 0]  # the family's weights of the model's rows
     star = sm.OLS(restricted.fittedvalues + restricted.resid * v, X).fit(cov_type="HC1")
     got = draws.query("model == 3 and method == 'wild'").t_star.iloc[0]
     assert got == pytest.approx(star.tvalues[0], rel=1e-9)

@@ -12,6 +12,7 @@ import pytest
 import statsmodels.api as sm
 
 from specverse.engine.resampling import _design, resample
+from specverse.engine.resampling.shared_draws import SharedDraws
 from specverse.engine.resampling.pairs import huber_pairs_draws, pair_counts, pairs_draws, pairs_indices
 from specverse.engine.resampling.permutation import (
     enumerate_arrangements,
@@ -105,11 +106,11 @@ def test_wild_draws_equal_statsmodels_loop(se_type, kind, estimator):
     X, yy = design_for(Z, spec, rows), y[rows]
     ww = w[rows] if estimator == "wls" else None
     seed = 99
-    V = wild_weights(method_rng(seed, "wild"), rows.size, B, kind)
+    V = SharedDraws(seed, len(y), B, kind).wild_matrix(rows)  # the spec's rows of the shared weights
     d = _design.build(y, Z, spec, w if estimator == "wls" else None, estimator)
     assert np.array_equal(d.rows, rows)
     assert _design.check(d, se_type) == "ok"
-    res = resample(y, Z, [spec], seeds=[seed], methods="wild", draws=B, wild_weights=kind,
+    res = resample(y, Z, [spec], seed=seed, methods="wild", draws=B, wild_weights=kind,
                    se_type=se_type, estimator=estimator, weights=ww if ww is None else w)
     for j in range(2):
         parts = _design.term_parts(d, j, se_type)
@@ -165,7 +166,7 @@ def test_pairs_draws_equal_statsmodels_loop(se_type, estimator):
     X = design_for(Z, spec, rows)
     ww = w if estimator == "wls" else None
     seed = 5
-    idx = pairs_indices(method_rng(seed, "pairs"), len(y), B)
+    idx = SharedDraws(seed, len(y), B).pairs_indices(rows)
     d = _design.build(y, Z, spec, ww, estimator)
     b_star, se_star = pairs_draws(d.X, d.y, pair_counts(idx, len(y)), 2, se_type)
     sm_b, sm_se = np.empty((B, 2)), np.empty((B, 2))
@@ -174,7 +175,7 @@ def test_pairs_draws_equal_statsmodels_loop(se_type, estimator):
         sm_b[b], sm_se[b] = f.params[:2], f.bse[:2]
     close(b_star, sm_b)
     close(se_star, sm_se)
-    res = resample(y, Z, [spec], seeds=[seed], methods=["pairs"], draws=B, se_type=se_type,
+    res = resample(y, Z, [spec], seed=seed, methods=["pairs"], draws=B, se_type=se_type,
                    estimator=estimator, weights=ww)
     full = sm_fit(y, X, se_type, ww)
     for j in range(2):
@@ -197,7 +198,7 @@ def test_pairs_singular_draws_are_dropped():
     spec = RegSpec((0,), (2, 3))
     X = design_for(Z, spec, np.arange(40))
     seed = 11
-    idx = pairs_indices(method_rng(seed, "pairs"), 40, B)
+    idx = SharedDraws(seed, 40, B).pairs_indices(np.arange(40))
     t_obs = sm_fit(y, X, "HC1").tvalues[0]
     b = sm_fit(y, X, "HC1").params[0]
     t_star = []
@@ -208,7 +209,7 @@ def test_pairs_singular_draws_are_dropped():
         t_star.append((f.params[0] - b) / f.bse[0])
     t_star = np.array(t_star)
     assert 0 < B - t_star.size < B  # the case actually occurs
-    res = resample(y, Z, [spec], seeds=[seed], methods=["pairs"], draws=B)
+    res = resample(y, Z, [spec], seed=seed, methods=["pairs"], draws=B)
     assert res.p_pairs[0] == (1 + np.sum(np.abs(t_star) >= abs(t_obs))) / (1 + t_star.size)
 
 
@@ -227,11 +228,11 @@ def test_permutation_equals_statsmodels_loop(kind, se_type, estimator, stratifie
     ww = w if estimator == "wls" else None
     strata = (np.arange(n) % 3) if stratified else None
     seed = 21
-    idx = permutation_indices(method_rng(seed, "permutation"), n, B, strata)
+    idx = SharedDraws(seed, n, B).permutations(rows, strata)
     if stratified:
         assert np.array_equal(strata[idx], np.broadcast_to(strata, idx.shape))
     assert np.array_equal(np.sort(idx, axis=1), np.broadcast_to(np.arange(n), idx.shape))
-    res = resample(y, Z, [spec], seeds=[seed], methods=("permutation",), draws=B, permutation=kind,
+    res = resample(y, Z, [spec], seed=seed, methods=("permutation",), draws=B, permutation=kind,
                    se_type=se_type, estimator=estimator, weights=ww, strata=strata)
     full = sm_fit(y, X, se_type, ww)
     sw = np.ones(n) if ww is None else np.sqrt(ww)
@@ -299,17 +300,17 @@ def test_exact_enumeration_treatment_and_strata():
         return np.sum(np.abs(t) >= abs(t_obs) * (1 - 1e-9)) / t.size
 
     # all C(8,4) = 70 assignments; fewer than draws -> exact p, no randomness
-    res = resample(y, Z, [RegSpec((0,), (1,))], seeds=[1], methods="permutation",
+    res = resample(y, Z, [RegSpec((0,), (1,))], seed=1, methods="permutation",
                    permutation="treatment", draws=999)
     assert res.p_perm[0] == pytest.approx(brute(itertools.combinations(range(n), 4)), abs=1e-15)
-    res2 = resample(y, Z, [RegSpec((0,), (1,))], seeds=[2], methods="permutation",
+    res2 = resample(y, Z, [RegSpec((0,), (1,))], seed=2, methods="permutation",
                     permutation="treatment", draws=999)
     assert res2.p_perm[0] == res.p_perm[0]
     # within strata {0,1,4,5} and {2,3,6,7}: 2 treated in each -> 6 x 6 = 36 assignments
     strata = np.array([0, 0, 1, 1, 0, 0, 1, 1])
     expect = brute(a + b for a in itertools.combinations([0, 1, 4, 5], 2)
                    for b in itertools.combinations([2, 3, 6, 7], 2))
-    res = resample(y, Z, [RegSpec((0,), (1,))], seeds=[1], methods="permutation",
+    res = resample(y, Z, [RegSpec((0,), (1,))], seed=1, methods="permutation",
                    permutation="treatment", draws=999, strata=strata)
     assert res.p_perm[0] == pytest.approx(expect, abs=1e-15)
 
@@ -324,7 +325,7 @@ def test_exact_enumeration_freedman_lane():
     t_obs = sm_fit(y, X, "HC1").tvalues[0]
     t = np.array([sm_fit(rfit.fittedvalues + rfit.resid[list(p)], X, "HC1").tvalues[0]
                   for p in itertools.permutations(range(n))])
-    res = resample(y, Z, [RegSpec((0,), ())], seeds=[3], methods="permutation", draws=999)
+    res = resample(y, Z, [RegSpec((0,), ())], seed=3, methods="permutation", draws=999)
     assert res.p_perm[0] == pytest.approx(np.sum(np.abs(t) >= abs(t_obs) * (1 - 1e-9)) / 720, abs=1e-15)
 
 
@@ -347,19 +348,19 @@ def test_arrangement_counting_and_enumeration():
 def test_spec_draws_do_not_depend_on_batch():
     y, Z, w = make_data(n=100)
     rng = np.random.default_rng(0)
-    specs, seeds = [], []
+    specs = []
     for i in range(50):
         controls = tuple(c for c in range(2, 6) if rng.random() < 0.6)
         mask = rng.random(100) < 0.9 if i % 3 == 0 else None
         specs.append(RegSpec((0,) if i % 2 else (0, 1), controls, mask))
-        seeds.append(spec_seed(20130501, f"spec-{i}"))
-    both = resample(y, Z, specs, seeds=seeds, draws=99)
+    seed = spec_seed(20130501, "family-a")
+    both = resample(y, Z, specs, seed=seed, draws=99)
     for i in (0, 17, 49):
-        alone = resample(y, Z, [specs[i]], seeds=[seeds[i]], draws=99)
+        alone = resample(y, Z, [specs[i]], seed=seed, draws=99)
         mine = both[both.spec == i].drop(columns="spec").reset_index(drop=True)
         assert mine.equals(alone.drop(columns="spec"))
     # and a different seed gives different draws
-    other = resample(y, Z, [specs[0]], seeds=[seeds[0] + 1], draws=99)
+    other = resample(y, Z, [specs[0]], seed=seed + 1, draws=99)
     assert not other.drop(columns="spec").equals(both[both.spec == 0].drop(columns="spec").reset_index(drop=True))
 
 
@@ -368,19 +369,19 @@ def test_statuses_and_huber():
     Zc = np.column_stack([Z, Z[:, 2] * 2.0, np.ones(30)])  # col 6 collinear with 2, col 7 constant
     specs = [RegSpec((0,), (2, 6)), RegSpec((7,), (2,)), RegSpec((0,), (1, 2, 3, 4, 5),
              np.arange(30) < 6), RegSpec((0,), (2,))]
-    res = resample(y, Zc, specs, seeds=[1, 2, 3, 4], draws=49)
+    res = resample(y, Zc, specs, seed=1, draws=49)
     assert list(res.resample_status) == ["rank_deficient", "constant_treatment", "too_few_rows", "ok"]
     assert res.iloc[:3, 2:10].isna().all().all() and res.iloc[3, 2:10].notna().all()
     # a dummy equal to 1 in one row has leverage 1: HC3 undefined (as fit_specs), HC1 fine
     one_row = np.column_stack([Z, (np.arange(30) == 4).astype(float)])
-    lev = resample(y, one_row, [RegSpec((0,), (2, 6))] * 2, seeds=[1, 1], draws=49)
+    lev = resample(y, one_row, [RegSpec((0,), (2, 6))] * 2, seed=1, draws=49)
     assert list(lev.resample_status) == ["ok", "ok"]
-    lev = resample(y, one_row, [RegSpec((0,), (2, 6))], seeds=[1], draws=49, se_type="HC3")
+    lev = resample(y, one_row, [RegSpec((0,), (2, 6))], seed=1, draws=49, se_type="HC3")
     assert lev.resample_status[0] == "leverage_one" and lev.iloc[0, 2:10].isna().all()
     flat = resample(np.where(np.arange(30) < 20, 1.0, y), Z, [RegSpec((0,), (2,), np.arange(30) < 20)],
-                    seeds=[1], draws=49)
+                    seed=1, draws=49)
     assert flat.resample_status[0] == "constant_outcome"
-    hub = resample(y, Zc, specs, seeds=[1, 2, 3, 4], draws=49, estimator="huber", se_type="HC1")
+    hub = resample(y, Zc, specs, seed=1, draws=49, estimator="huber", se_type="HC1")
     assert list(hub.resample_status) == ["rank_deficient", "constant_treatment", "too_few_rows",
                                          "se_type_not_applicable"]
     assert hub.iloc[:, 2:10].isna().all().all()
@@ -393,7 +394,7 @@ def test_huber_pairs_equal_statsmodels_rlm_loop():
     spec = RegSpec((0,), (1, 2))
     X = design_for(Z, spec, np.arange(60))
     seed, nd = 8, 60
-    idx = pairs_indices(method_rng(seed, "pairs"), 60, nd)
+    idx = SharedDraws(seed, 60, nd).pairs_indices(np.arange(60))
     sm_b, sm_se = np.empty(nd), np.empty(nd)
     for r in range(nd):
         f = sm.RLM(y[idx[r]], X[idx[r]], M=sm.robust.norms.HuberT()).fit()
@@ -401,7 +402,7 @@ def test_huber_pairs_equal_statsmodels_rlm_loop():
     b_star, se_star = huber_pairs_draws(X, y, idx, 1)
     close(b_star[:, 0], sm_b)
     close(se_star[:, 0], sm_se)
-    res = resample(y, Z, [spec], seeds=[seed], draws=nd, estimator="huber", se_type="classical")
+    res = resample(y, Z, [spec], seed=seed, draws=nd, estimator="huber", se_type="classical")
     full = sm.RLM(y, X, M=sm.robust.norms.HuberT()).fit()
     t_star = (sm_b - full.params[0]) / sm_se
     assert res.resample_status[0] == "huber_pairs_only"
@@ -416,14 +417,12 @@ def test_huber_pairs_equal_statsmodels_rlm_loop():
 def test_bad_arguments_raise():
     y, Z, w = make_data(n=30)
     spec = [RegSpec((0,), (2,))]
-    with pytest.raises(ValueError, match="seeds"):
-        resample(y, Z, spec, seeds=[1, 2])
     with pytest.raises(ValueError, match="methods"):
-        resample(y, Z, spec, seeds=[1], methods=("jackknife",))
+        resample(y, Z, spec, seed=1, methods=("jackknife",))
     with pytest.raises(ValueError, match="needs weights"):
-        resample(y, Z, spec, seeds=[1], estimator="wls")
+        resample(y, Z, spec, seed=1, estimator="wls")
     with pytest.raises(ValueError, match="strata"):
-        resample(y, Z, spec, seeds=[1], strata=np.zeros(5))
+        resample(y, Z, spec, seed=1, strata=np.zeros(5))
 
 
 @pytest.mark.parametrize("se_type", ["HC1", "HC3"])
@@ -437,5 +436,20 @@ def test_status_words_match_fit_specs(se_type):
              RegSpec((0,), (2, 8)), RegSpec((0, 1), (2, 3)), RegSpec((0,), (2,), np.arange(30) < 20)]
     for yy in (y, y_flat):
         fit = fit_specs(yy, Zc, specs, se_types=(se_type,))
-        res = resample(yy, Zc, specs, seeds=range(len(specs)), draws=19, se_type=se_type)
+        res = resample(yy, Zc, specs, seed=0, draws=19, se_type=se_type)
         assert list(res.resample_status) == list(fit.status)
+
+
+def test_shared_draws_are_shared_within_a_family_and_keyed_by_rows():
+    """Wild weights: one per draw and area, each row set taking its areas' weights; pairs
+    draws and permutations: one set per row set, the same for every spec using it."""
+    shared = SharedDraws(seed=77, n_rows=40, draws=50)
+    a, b = np.arange(40), np.arange(5, 35)
+    Va, Vb = shared.wild_matrix(a), shared.wild_matrix(b)
+    assert np.array_equal(Va[5:35], Vb) and set(np.unique(Va)) == {-1.0, 1.0}
+    assert shared.pair_counts(b) is shared.pair_counts(np.arange(5, 35))  # drawn once per row set
+    assert shared.pair_counts(b).shape == (50, 30) and (shared.pair_counts(b).sum(axis=1) == 30).all()
+    other = SharedDraws(seed=77, n_rows=40, draws=50)
+    np.testing.assert_array_equal(other.permutations(b), shared.permutations(b))  # seed + rows only
+    assert not np.array_equal(shared.permutations(a)[:, :30], shared.permutations(b))
+    assert not np.array_equal(SharedDraws(78, 40, 50).wild_matrix(a), Va)

@@ -21,9 +21,9 @@ for all replications together:
 * Huber (statsmodels RLM HuberT defaults, H1 SE, normal inference): one batched IRLS
   (:func:`~.huber.fit_huber`) for a chunk of replications.
 
-Random streams are those of :func:`~.resampling.resample`: replication r draws from
-``method_rng(seeds[r], "wild" | "pairs" | "permutation")``, so its p-values equal
-``resample`` on that replication's y with ``seeds[r]`` (tested).  Freedman-Lane and the
+Random draws are those of :func:`~.resampling.resample`: replication r draws from
+``SharedDraws(seeds[r], n, B)`` over its n rows, so its p-values equal ``resample`` on
+that replication's y with ``seed=seeds[r]`` (tested).  Freedman-Lane and the
 treatment permutation share the replication's "permutation" stream (resample draws both
 from it), so within a replication they permute alike; replications are independent.
 Use :func:`replication_seeds` for ``seeds``.
@@ -48,11 +48,11 @@ from .huber import MAX_ITER, fit_huber
 from .regspec import RegSpec, validate_inputs
 from .results import inference
 from .resampling import _design
-from .resampling.pairs import pair_counts, pairs_draws, pairs_indices
-from .resampling.permutation import n_arrangements, permutation_indices, treatment_draws
+from .resampling.pairs import pairs_draws
+from .resampling.permutation import n_arrangements, treatment_draws
+from .resampling.shared_draws import SharedDraws
 from .resampling.studentized import TIE_RTOL, coef_variance, fixed_design_draws, order_quantiles
-from .resampling.wild import wild_weight_blocks
-from .seeds import method_rng, spec_seed
+from .seeds import spec_seed
 from .threads import single_blas_thread
 
 __all__ = ["METHODS", "ANALYTIC", "MethodResults", "Replications", "replicate_inference", "replication_seeds"]
@@ -230,7 +230,7 @@ def _wild(d, parts, obs, se_obs, seeds, B, se_type, alpha, kind):
     est, p2, p1, lo, hi = (np.empty((R, m)) for _ in range(5))
     t0, t1 = np.empty((m, R, B)), np.empty((m, R, B))
     for r in range(R):
-        V = np.concatenate(list(wild_weight_blocks(method_rng(seeds[r], "wild"), n, B, kind)))
+        V = np.concatenate(list(SharedDraws(seeds[r], n, B, kind).wild_blocks(np.arange(n))))
         for j, (pt, (b, u_r, e)) in enumerate(zip(parts, obs)):
             (d0, s0), (d1, s1) = fixed_design_draws(
                 pt.xt, pt.sxx, d.basis, V, [u_r[r], e[r]], se_type, k=d.k, leverage=pt.leverage,
@@ -252,7 +252,7 @@ def _pairs(d, Yt, obs, se_obs, seeds, B, se_type, alpha):
     b_star = np.empty((R, B, m))
     se_star = np.empty((R, B, m))
     for r in range(R):
-        counts = pair_counts(pairs_indices(method_rng(seeds[r], "pairs"), n, B), n)
+        counts = SharedDraws(seeds[r], n, B).pair_counts(np.arange(n))
         b_star[r], se_star[r] = pairs_draws(d.X, Yt[r], counts, m, se_type)
     p2, p1, lo, hi = (np.empty((R, m)) for _ in range(4))
     for j in range(m):
@@ -277,7 +277,7 @@ def _permutation(d, parts, obs, se_obs, seeds, B, se_type, kinds):
     res = {kind: [np.empty((R, m)) for _ in range(3)] for kind in kinds}  # est, p2, p1
     ones = [np.ones(n)]
     for rows in _chunks(R, B):
-        idx = [permutation_indices(method_rng(seeds[r], "permutation"), n, B) for r in rows]
+        idx = [SharedDraws(seeds[r], n, B).permutations(np.arange(n)) for r in rows]
         sl = slice(rows.start, rows.stop)
         for j, (pt, (b, u_r, _)) in enumerate(zip(parts, obs)):
             t_obs = b[sl] / se_obs[sl, j]

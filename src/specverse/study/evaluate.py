@@ -96,7 +96,7 @@ def _on_common_scale(table: pd.DataFrame, data: "_Variants") -> pd.DataFrame:
 def model_inputs(variants: Mapping[tuple[str, str], pd.DataFrame], spec: Spec) -> dict:
     """The engine inputs of one model exactly as :func:`evaluate_cell` builds them:
     ``y``, ``regressors``, ``spec`` (RegSpec), ``weights``, ``estimator`` (engine name)
-    and ``seed_identity`` (what the model's random streams derive from).  For a figure
+    and ``seed_identity`` (what the model's random draws derive from: its family).  For a figure
     of the draws behind one row of the table."""
     data = _Variants(variants)
     model = _Model(spec.model())
@@ -108,7 +108,7 @@ def model_inputs(variants: Mapping[tuple[str, str], pd.DataFrame], spec: Spec) -
         "spec": _reg_spec(model),
         "weights": None if weight_col is None else data.col(spec, weight_col),
         "estimator": ESTIMATOR_ENGINE[spec.estimator],
-        "seed_identity": spec.model_identity(),
+        "seed_identity": spec.family_identity(),
     }
 
 
@@ -272,9 +272,9 @@ def _estimate(data: _Variants, models: list[_Model], universe: Multiverse, *, se
         live = [i for i in sorted(idx, key=lambda i: position[id(models[i])]) if i in fitted_ok and models[i].no_resampling is None and len(models[i].excluded) < len(models[i].se_specs)]
         if not live:
             continue
-        seeds = [spec_seed(seed, models[i].spec.model_identity()) for i in live]
+        family_seed = spec_seed(seed, template.family_identity())
         stud = studentizing_se_type(estimator, inference.get("se_type", "HC1"))
-        res = _resample(y, regressors, [reg_specs[position[id(models[i])]] for i in live], seeds, weights,
+        res = _resample(y, regressors, [reg_specs[position[id(models[i])]] for i in live], family_seed, weights,
                         estimator, methods, inference, alpha, stud)
         res["model"] = np.asarray(live)[res["spec"].to_numpy()]
         res["se_type"] = stud
@@ -292,12 +292,12 @@ def _reg_spec(model: _Model) -> RegSpec:
     )
 
 
-def _resample(y, regressors, reg_specs, seeds, weights, estimator, methods, inference, alpha, se_type):
+def _resample(y, regressors, reg_specs, seed, weights, estimator, methods, inference, alpha, se_type):
     return resample(
         y,
         regressors,
         reg_specs,
-        seeds=seeds,
+        seed=seed,
         weights=weights,
         estimator=ESTIMATOR_ENGINE[estimator],
         methods=methods,

@@ -186,6 +186,12 @@ class Spec:
         """Identity string of the model (all choices but se_type); seeds its random draws."""
         return ";".join(f"{d}={getattr(self, d)}" for d in DIMENSIONS if d != "se_type")
 
+    def family_identity(self) -> str:
+        """Identity of the specification's family (one treatment in one scenario): seeds
+        the resampling draws its models share, so familywise inference keeps their
+        dependence and a model's draws never depend on the fan-out."""
+        return f"family;scenario={self.scenario};treatment={self.treatment}"
+
     @property
     def model_id(self) -> str:
         return stable_id(self.model_identity())

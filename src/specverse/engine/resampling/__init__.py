@@ -1,8 +1,9 @@
 """Resampling inference for many specifications: wild bootstrap, pairs bootstrap,
 permutation.  One public entry, :func:`resample`.
 
-Each specification gets its own random streams, ``method_rng(seeds[i], method)``,
-so its draws never depend on which other specifications share the call.  Within
+A call's specifications share their draws (:mod:`.shared_draws`): a specification's
+draws depend on the call's seed and its own rows only, never on which other
+specifications share the call.  Within
 a specification every draw is handled in array operations (see the modules).
 """
 
@@ -13,21 +14,15 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ..seeds import method_rng
 from ..regspec import RegSpec, check_estimator, validate_inputs
 from ..threads import single_blas_thread
-from . import _design
-from .pairs import huber_pairs_draws, pair_counts, pairs_draws, pairs_indices, pairs_inference
-from .permutation import (
-    enumerate_arrangements,
-    freedman_lane_draws,
-    n_arrangements,
-    permutation_indices,
-    treatment_draws,
-)
 from ..vocabulary import PERMUTATION_KINDS, RESAMPLING_METHODS, SE_TYPES, WILD_WEIGHTS
+from . import _design
+from .pairs import huber_pairs_draws, pairs_draws, pairs_inference
+from .permutation import enumerate_arrangements, freedman_lane_draws, n_arrangements, treatment_draws
+from .shared_draws import SharedDraws
 from .studentized import exact_p, two_sided_p
-from .wild import wild_both, wild_summary, wild_weight_blocks
+from .wild import wild_both, wild_summary
 
 __all__ = ["resample", "resample_draws", "METHODS", "COLUMNS"]
 
@@ -60,7 +55,7 @@ def resample(
     regressors,
     specs: Sequence[RegSpec],
     *,
-    seeds,
+    seed: int,
     weights=None,
     estimator: str = "ols",
     methods=METHODS,
@@ -91,13 +86,15 @@ def resample(
     drops only that term); the terms of a spec share the spec's draws.
     ``strata`` (one label per row of the data) restricts permutations to
     within strata.  Studentization uses ``se_type``.
+
+    Draws (:class:`.shared_draws.SharedDraws`): ``seed`` names the call's family; the
+    wild weights are one per draw and row of the data, each spec using its rows'; pairs
+    draws and permutations are shared by the specs with the same row set.  A spec's
+    results depend on the seed and its own rows only.
     """
     methods = _check_args(methods, draws, wild_weights, permutation, se_type, alpha, estimator, weights)
     y, Z, w = validate_inputs(y, regressors, weights)
     specs = list(specs)
-    seeds = [int(s) for s in seeds]
-    if len(seeds) != len(specs):
-        raise ValueError(f"seeds: one per spec expected, got {len(seeds)} for {len(specs)} specs")
     for i, s in enumerate(specs):
         if not isinstance(s, RegSpec):
             raise TypeError(f"specs[{i}] is {type(s).__name__}, expected RegSpec")
@@ -106,25 +103,27 @@ def resample(
         if strata.shape != y.shape:
             raise ValueError(f"strata must have one label per row ({y.shape[0]}), got shape {strata.shape}")
 
+    shared = SharedDraws(seed, len(y), draws, wild_weights)
     out = []
-    for spec_i, (spec, seed) in enumerate(zip(specs, seeds)):
+    for spec_i, spec in enumerate(specs):
         rows = [_blank(spec_i, t) for t in spec.terms]
         out.extend(rows)
         d = _design.build(y, Z, spec, w, "ols" if estimator == "huber" else estimator)
         status = _design.check(d, se_type)
         if status == "ok" and estimator == "huber":
-            status = _run_huber(d, rows, seed, methods, draws, se_type, alpha)
+            status = _run_huber(d, rows, shared, methods, se_type, alpha)
         elif status == "ok":
             st = None if strata is None else strata[d.rows]
-            _run_spec(d, rows, seed, methods, draws, wild_weights, permutation, st, se_type, alpha)
+            _run_spec(d, rows, shared, methods, draws, wild_weights, permutation, st, se_type, alpha)
         for r in rows:
             r["resample_status"] = status
     return pd.DataFrame(out, columns=COLUMNS)
 
 
-def _run_spec(d, rows, seed, methods, draws, wild_kind, perm_kind, strata, se_type, alpha):
+def _run_spec(d, rows, shared, methods, draws, wild_kind, perm_kind, strata, se_type, alpha):
     parts = [_design.term_parts(d, j, se_type) for j in range(d.m)]
-    for r, pt, dr in zip(rows, parts, _term_draws(d, parts, seed, methods, draws, wild_kind, perm_kind, strata, se_type)):
+    for r, pt, dr in zip(rows, parts, _term_draws(d, parts, shared, methods, draws, wild_kind, perm_kind, strata,
+                                                  se_type)):
         if "wild" in dr:
             r["p_wild"], r["ci_wild_low"], r["ci_wild_high"] = wild_summary(pt, *dr["wild"], alpha=alpha)
         if "pairs" in dr:
@@ -136,7 +135,7 @@ def _run_spec(d, rows, seed, methods, draws, wild_kind, perm_kind, strata, se_ty
             r["p_perm"] = (exact_p if exact else two_sided_p)(pt.t, b_star / se_star)
 
 
-def _term_draws(d, parts, seed, methods, draws, wild_kind, perm_kind, strata, se_type) -> list[dict]:
+def _term_draws(d, parts, shared, methods, draws, wild_kind, perm_kind, strata, se_type) -> list[dict]:
     """Every method's raw draws for every term of one design: the one producer of the
     draws behind both the p-values (:func:`resample`) and :func:`resample_draws`.
 
@@ -146,26 +145,18 @@ def _term_draws(d, parts, seed, methods, draws, wild_kind, perm_kind, strata, se
     out = [{} for _ in parts]
     if "wild" in methods:
         # one term: stream the weight blocks; several terms share the materialised weights
-        blocks = wild_weight_blocks(method_rng(seed, "wild"), d.n, draws, wild_kind)
-        V = blocks if d.m == 1 else np.concatenate(list(blocks)).T
+        V = shared.wild_blocks(d.rows) if d.m == 1 else shared.wild_matrix(d.rows)
         for o, pt in zip(out, parts):
             o["wild"] = wild_both(pt, d.basis, V, se_type, k=d.k, signs=wild_kind == "rademacher")
     if "pairs" in methods:
-        counts = pair_counts(pairs_indices(method_rng(seed, "pairs"), d.n, draws), d.n)
-        b_star, se_star = pairs_draws(d.X, d.y, counts, d.m, se_type)
+        b_star, se_star = pairs_draws(d.X, d.y, shared.pair_counts(d.rows), d.m, se_type)
         for j, o in enumerate(out):
             o["pairs"] = (b_star[:, j], se_star[:, j])
     if "permutation" in methods:
-        idx = None  # random permutations shared by the spec's terms, drawn once
         for j, (o, pt) in enumerate(zip(out, parts)):
             values = pt.resid_r if perm_kind == "freedman_lane" else d.raw_terms[:, j]
             exact = n_arrangements(values, strata) <= draws
-            if exact:
-                use = enumerate_arrangements(values, strata)
-            else:
-                if idx is None:
-                    idx = permutation_indices(method_rng(seed, "permutation"), d.n, draws, strata)
-                use = idx
+            use = enumerate_arrangements(values, strata) if exact else shared.permutations(d.rows, strata)
             if perm_kind == "freedman_lane":
                 b_star, se_star = freedman_lane_draws(pt, d.basis, use, se_type, k=d.k)
             else:
@@ -191,8 +182,9 @@ def resample_draws(
 ) -> dict:
     """The studentized draws behind one specification's resampling p-values.
 
-    With the spec's seed these are exactly the draws :func:`resample` counts, so a
-    figure of them shows what the table's p-value is.  Returns ``{"status": ...,
+    With the seed of the call that resampled the spec (its family's) these are exactly
+    the draws :func:`resample` counts, so a figure of them shows what the table's p-value
+    is.  Returns ``{"status": ...,
     "t": (m,) observed t, "wild": (B, m) restricted t* = b*/se*, "pairs": (B, m)
     centred t* = (b* - b)/se*, "permutation": (B, m) t* = b*/se*}`` (methods that
     ran; OLS / WLS only).
@@ -207,7 +199,8 @@ def resample_draws(
     if status != "ok":
         return out
     parts = [_design.term_parts(d, j, se_type) for j in range(d.m)]
-    per_term = _term_draws(d, parts, seed, methods, draws, wild_weights, permutation, None, se_type)
+    shared = SharedDraws(seed, len(y), draws, wild_weights)
+    per_term = _term_draws(d, parts, shared, methods, draws, wild_weights, permutation, None, se_type)
     out["t"] = np.array([pt.t for pt in parts])
     out["p"] = {}
     for method in methods:
@@ -230,7 +223,7 @@ def resample_draws(
     return out
 
 
-def _run_huber(d, rows, seed, methods, draws, se_type, alpha):
+def _run_huber(d, rows, shared, methods, se_type, alpha):
     """Huber: pairs bootstrap only (IRLS refit per draw, H1 studentization)."""
     if se_type != "classical":
         return "se_type_not_applicable"  # as fit_specs: Huber has only its H1 SE
@@ -242,8 +235,7 @@ def _run_huber(d, rows, seed, methods, draws, se_type, alpha):
             return "not_converged"
         b = full.beta[0, : d.m]
         se = np.sqrt(np.diag(full.cov[0]))[: d.m]
-        idx = pairs_indices(method_rng(seed, "pairs"), d.n, draws)
-        b_star, se_star = huber_pairs_draws(d.X, d.y, idx, d.m)
+        b_star, se_star = huber_pairs_draws(d.X, d.y, shared.pairs_indices(d.rows), d.m)
         for j, r in enumerate(rows):
             r["p_pairs"], r["ci_pairs_low"], r["ci_pairs_high"], r["se_pairs"] = pairs_inference(
                 b[j], se[j], b_star[:, j], se_star[:, j], alpha=alpha

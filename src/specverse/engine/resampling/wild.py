@@ -32,21 +32,27 @@ def wild_weights(rng: np.random.Generator, n: int, draws: int, kind: str) -> np.
 
 
 def wild_weight_blocks(rng: np.random.Generator, n: int, draws: int, kind: str, block: int = BLOCK):
-    """Yield the weights as (block, n) float arrays, draw-major.
+    """Yield the weights as (block, n) float arrays, draw-major (see :func:`wild_codes`)."""
+    return wild_weight_blocks_from_codes(wild_codes(rng, n, draws, kind), kind, block)
 
-    All random numbers are drawn up front, compactly (one bit per Rademacher
-    sign, ~10x cheaper than integers(); one int8 code per Webb weight), so the
-    stream consumed does not depend on the block size; only the conversion to
-    floating point happens per block.
-    """
+
+def wild_codes(rng: np.random.Generator, n: int, draws: int, kind: str) -> np.ndarray:
+    """(draws, n) compact codes of the weights: one bit per Rademacher sign (~10x cheaper
+    than integers()), one int8 per Webb weight.  All random numbers are drawn up front,
+    so the stream consumed does not depend on the block size, nor on which columns (rows
+    of the data) a caller later takes."""
     if kind == "rademacher":
         bits = np.unpackbits(np.frombuffer(rng.bytes((n * draws + 7) // 8), dtype=np.uint8))
-        codes = bits[: n * draws].reshape(draws, n)
-    elif kind == "webb":
-        codes = rng.integers(0, 6, size=(draws, n), dtype=np.int8)
-    else:
-        raise ValueError(f"wild_weights must be 'rademacher' or 'webb', got {kind!r}")
-    for s in range(0, draws, block):
+        return bits[: n * draws].reshape(draws, n)
+    if kind == "webb":
+        return rng.integers(0, 6, size=(draws, n), dtype=np.int8)
+    raise ValueError(f"wild_weights must be 'rademacher' or 'webb', got {kind!r}")
+
+
+def wild_weight_blocks_from_codes(codes: np.ndarray, kind: str, block: int = BLOCK):
+    """Yield (block, n) float weights from :func:`wild_codes`; only the conversion to
+    floating point happens per block, while the block is still in cache."""
+    for s in range(0, codes.shape[0], block):
         c = codes[s : s + block]
         if kind == "rademacher":
             V = c.astype(float)  # astype then scale: ~10x faster than a table lookup
