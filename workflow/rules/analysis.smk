@@ -1,40 +1,78 @@
-# Stage: analysis. Aggregates of the specification table (specverse.analysis): joint
-# inference on every curve (shared-draw null), which choices matter (Young & Holsteen,
-# variance decomposition), and the draws behind the paper's two models' p-values.
+# Stage: analysis (specverse.analysis). Per family (one treatment in one scenario): joint
+# inference on the curve, Romano-Wolf familywise p-values and the omitted-variable
+# sensitivity of every model; per scenario: Oster's delta and the contour grid of the
+# paper's models; then the final specification and model tables, and which choices
+# matter (Young & Holsteen, variance decomposition); the draws behind the paper's models.
 
 
-rule joint_test:
+rule family_inference:
     input:
-        models="results/multiverse/models.parquet",
+        specs="results/multiverse/fitted/specifications.parquet",
+        models="results/multiverse/fitted/models.parquet",
         variants=LAYOUT.scenario_variants,
     output:
-        tests="results/multiverse/joint/{scenario}/{treatment}_tests.csv",
-        curves="results/multiverse/joint/{scenario}/{treatment}_curves.csv",
+        tests="results/multiverse/family/{scenario}/{treatment}_joint_tests.csv",
+        curves="results/multiverse/family/{scenario}/{treatment}_null_curves.csv",
+        familywise="results/multiverse/family/{scenario}/{treatment}_familywise.csv",
     log:
-        "results/logs/analysis/joint_test/{scenario}/{treatment}.log",
+        "results/logs/analysis/family_inference/{scenario}/{treatment}.log",
     benchmark:
-        "results/benchmarks/analysis/joint_test/{scenario}/{treatment}.tsv"
+        "results/benchmarks/analysis/family_inference/{scenario}/{treatment}.tsv"
     conda:
         "../envs/specverse.yaml"
     params:
-        draws=config["joint_test"]["draws"],
+        joint_draws=config["joint_test"]["draws"],
         seed=config["seed"],
+        inference=config["inference"],
+    script:
+        "../scripts/family_inference.py"
+
+
+rule paper_sensitivity:
+    input:
+        specs="results/multiverse/fitted/specifications.parquet",
+        variants=LAYOUT.scenario_variants,
+    output:
+        oster="results/multiverse/sensitivity/{scenario}_oster.csv",
+        contour="results/multiverse/sensitivity/{scenario}_contour.csv",
+        points="results/multiverse/sensitivity/{scenario}_contour_benchmarks.csv",
+    log:
+        "results/logs/analysis/paper_sensitivity/{scenario}.log",
+    benchmark:
+        "results/benchmarks/analysis/paper_sensitivity/{scenario}.tsv"
+    conda:
+        "../envs/specverse.yaml"
+    params:
         alpha=config["inference"]["alpha"],
     script:
-        "../scripts/joint_test.py"
+        "../scripts/paper_sensitivity.py"
 
 
-rule joint_tests_table:
+rule finalize_multiverse:
     input:
+        specs="results/multiverse/fitted/specifications.parquet",
+        models="results/multiverse/fitted/models.parquet",
         tests=expand(
-            rules.joint_test.output.tests, scenario=scenarios(), treatment=treatments()
+            rules.family_inference.output.tests,
+            scenario=scenarios(),
+            treatment=treatments(),
         ),
         curves=expand(
-            rules.joint_test.output.curves,
+            rules.family_inference.output.curves,
+            scenario=scenarios(),
+            treatment=treatments(),
+        ),
+        familywise=expand(
+            rules.family_inference.output.familywise,
             scenario=scenarios(),
             treatment=treatments(),
         ),
     output:
+        csv="results/multiverse/specifications.csv",
+        parquet="results/multiverse/specifications.parquet",
+        models_csv="results/multiverse/models.csv",
+        models="results/multiverse/models.parquet",
+        summary="results/multiverse/summary.json",
         tests=report(
             "results/multiverse/joint_tests.csv",
             caption="../report/joint_tests_table.rst",
@@ -43,13 +81,15 @@ rule joint_tests_table:
         ),
         curves="results/multiverse/joint_null_curves.csv",
     log:
-        "results/logs/analysis/joint_tests_table.log",
+        "results/logs/analysis/finalize_multiverse.log",
     benchmark:
-        "results/benchmarks/analysis/joint_tests_table.tsv"
+        "results/benchmarks/analysis/finalize_multiverse.tsv"
     conda:
         "../envs/specverse.yaml"
+    params:
+        inference=config["inference"],
     script:
-        "../scripts/joint_tests_table.py"
+        "../scripts/finalize_multiverse.py"
 
 
 rule influence:

@@ -134,3 +134,40 @@ rule figure_table2:
         "../envs/specverse.yaml"
     script:
         "../scripts/figure_table2.py"
+
+
+rule figure_confounding:
+    input:
+        models="results/multiverse/models.parquet",
+        contour=rules.paper_sensitivity.output.contour,
+        points=rules.paper_sensitivity.output.points,
+        codebook="results/data/codebook.csv",
+    output:
+        png=report(
+            "results/figures/robustness_values_{scenario}.png",
+            caption="../report/robustness_values.rst",
+            category="7 How strong a hidden confounder would have to be",
+            labels={
+                "scenario": "{scenario}",
+                "figure": "robustness value along the curves",
+            },
+        ),
+        pdf="results/figures/robustness_values_{scenario}.pdf",
+        contour_png=report(
+            "results/figures/contour_model3_{scenario}.png",
+            caption="../report/contour_model3.rst",
+            category="7 How strong a hidden confounder would have to be",
+            labels={
+                "scenario": "{scenario}",
+                "figure": "Model 3 sensitivity contours",
+            },
+        ),
+        contour_pdf="results/figures/contour_model3_{scenario}.pdf",
+    log:
+        "results/logs/figures/confounding/{scenario}.log",
+    benchmark:
+        "results/benchmarks/figures/confounding/{scenario}.tsv"
+    conda:
+        "../envs/specverse.yaml"
+    script:
+        "../scripts/figure_confounding.py"

@@ -1,6 +1,7 @@
 # Stage: multiverse. One design-ready data variant per (scenario, baseline); one
 # estimation job per fan-out cell (the config's `fan_out` dimensions become wildcards, the
-# rest are batched inside the job); one aggregation into the table of every coefficient.
+# rest are batched inside the job); one aggregation into the table of every coefficient
+# and the table of models (the family-level analysis completes both: analysis.smk).
 # Paths and input functions come from LAYOUT (specverse.study.workflow_layout).
 
 
@@ -43,11 +44,8 @@ rule aggregate_multiverse:
     input:
         LAYOUT.cell_files(),
     output:
-        csv="results/multiverse/specifications.csv",
-        parquet="results/multiverse/specifications.parquet",
-        models_csv="results/multiverse/models.csv",
-        models="results/multiverse/models.parquet",
-        summary="results/multiverse/summary.json",
+        specs="results/multiverse/fitted/specifications.parquet",
+        models="results/multiverse/fitted/models.parquet",
     log:
         "results/logs/multiverse/aggregate.log",
     benchmark:

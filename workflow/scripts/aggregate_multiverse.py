@@ -1,5 +1,5 @@
-"""Snakemake script: gather the cells into the specification table, the model table
-(one row per model, inference methods side by side) and summary.json."""
+"""Snakemake script: gather the cells into the fitted specification table and the model
+table (one row per model, inference methods side by side), before family inference."""
 
 import sys
 
@@ -9,16 +9,10 @@ import pandas as pd  # noqa: E402
 
 from specverse import io  # noqa: E402
 from specverse.analysis.models import model_table  # noqa: E402
-from specverse.analysis.summary import summarize  # noqa: E402
 from specverse.study.spec_table import combine_cells  # noqa: E402
 
 out, inference = snakemake.output, snakemake.params.inference  # noqa: F821
 table = combine_cells([pd.read_parquet(p) for p in snakemake.input])  # noqa: F821
-models = model_table(table, studentized=inference["se_type"], headline=inference["headline"])
-io.write_csv(table, out.csv)
-io.write_parquet(table, out.parquet)
-io.write_csv(models, out.models_csv)
-io.write_parquet(models, out.models)
-io.write_json(summarize(table, models, alpha=inference["alpha"], headline=inference["headline"],
-                        studentized=inference["se_type"]), out.summary)
-print(f"{len(table)} rows, {len(models)} model x term rows", file=sys.stderr)
+io.write_parquet(table, out.specs)
+io.write_parquet(model_table(table, studentized=inference["se_type"], headline=inference["headline"]), out.models)
+print(f"{len(table)} rows", file=sys.stderr)

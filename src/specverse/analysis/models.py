@@ -80,4 +80,22 @@ def method_columns(models: pd.DataFrame) -> dict[str, str]:
     out = {se: f"p_{se}" for se in SE_TYPES if f"p_{se}" in models}
     out["huber"] = HUBER_P
     out.update(RESAMPLED_P)
+    out["romano_wolf"] = "p_romano_wolf"
     return {m: c for m, c in out.items() if c in models and models[c].notna().any()}
+
+
+#: Columns the family-level analysis adds to the specification and model tables.
+FAMILY_COLUMNS = ("p_romano_wolf", "partial_r2", "rv_q1", "rv_q1_alpha05", "benchmark_deprivation_q1",
+                  "benchmark_strongest_q1", "benchmark_strongest_alpha05", "strongest_control")
+
+
+def with_family_columns(table: pd.DataFrame, familywise: pd.DataFrame) -> pd.DataFrame:
+    """``table`` (specification or model table) with each model's Romano-Wolf p-value and
+    sensitivity columns.  The sensitivity is a property of the model (all its rows);
+    ``p_romano_wolf``, a resampled p-value, sits where ``p_wild`` does (the studentizing
+    row), as every resampled p."""
+    cols = ["model_id", "term", *FAMILY_COLUMNS]
+    out = table.merge(familywise[cols], on=["model_id", "term"], how="left", validate="many_to_one")
+    out.loc[out["p_wild"].isna(), "p_romano_wolf"] = np.nan
+    out["strongest_control"] = out["strongest_control"].fillna("").astype(str)
+    return out

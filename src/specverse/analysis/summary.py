@@ -62,8 +62,28 @@ def summarize(specs: pd.DataFrame, models: pd.DataFrame, *, alpha: float, headli
             "share_significant_positive_headline": _share((p_head < alpha)[with_head] & (est > 0)[with_head]),
             "post_selection": {"median_estimate_common": _median(post["estimate_common"].to_numpy(float)),
                                "share_significant_headline": _significance(post, {}, alpha)["headline"]["share"]},
+            "confounding": _confounding(fixed),
         })
     return summary
+
+
+def _confounding(models: pd.DataFrame) -> dict:
+    """How strong a hidden confounder must be (OLS / WLS models): the robustness values
+    and the multiple of the strongest observed control needed to explain the estimate
+    away, as quantiles over the models, and how often that multiple is below 1 (a
+    confounder weaker than an observed control would do)."""
+    if "rv_q1" not in models:
+        return {}
+    rv = models["rv_q1"].to_numpy(float)
+    k = models["benchmark_strongest_q1"].to_numpy(float)
+    have_rv, have_k = np.isfinite(rv), np.isfinite(k)
+    out = {"models_with_rv": int(have_rv.sum())}
+    for name, x, have in (("rv_q1", rv, have_rv), ("rv_q1_alpha05", models["rv_q1_alpha05"].to_numpy(float),
+                                                    have_rv), ("times_strongest_control", k, have_k)):
+        out[name] = {q: (float(np.quantile(x[have], v)) if have.any() else None)
+                     for q, v in (("min", 0.0), ("q25", 0.25), ("median", 0.5))}
+    out["share_explained_away_by_a_confounder_weaker_than_the_strongest_control"] = _share(k[have_k] < 1)
+    return out
 
 
 def _significance(models: pd.DataFrame, methods: dict[str, str], alpha: float) -> dict:

@@ -112,6 +112,34 @@ def model_inputs(variants: Mapping[tuple[str, str], pd.DataFrame], spec: Spec) -
     }
 
 
+def batched_inputs(variants: Mapping[tuple[str, str], pd.DataFrame], specs: Sequence[Spec]) -> list[dict]:
+    """Engine inputs of many models, batched as :func:`evaluate_cell` batches them (one
+    data variant, outcome, weights and estimator per batch): dicts with ``y``,
+    ``regressors``, ``weights``, ``estimator`` (engine name), ``specs`` (RegSpec) and
+    ``index`` (their positions in ``specs``).  For family-level inference that refits
+    the table's models (Romano-Wolf, sensitivity)."""
+    data = _Variants(variants)
+    batches: dict[tuple, dict] = {}
+    for i, spec in enumerate(specs):
+        model = _Model(spec.model())
+        _resolve_rows(model, data)
+        key = (spec.scenario, spec.baseline, spec.outcome, spec.estimator)
+        if key not in batches:
+            weight_col = ESTIMATOR_WEIGHTS.get(spec.estimator)
+            frame = data.frame(spec)
+            batches[key] = {
+                "y": frame[OUTCOME_COLUMN[spec.outcome]].to_numpy(dtype=float),
+                "regressors": frame[list(REGRESSOR_COLUMNS)].to_numpy(dtype=float),
+                "weights": None if weight_col is None else data.col(spec, weight_col),
+                "estimator": ESTIMATOR_ENGINE[spec.estimator],
+                "specs": [],
+                "index": [],
+            }
+        batches[key]["specs"].append(_reg_spec(model))
+        batches[key]["index"].append(i)
+    return list(batches.values())
+
+
 class _Variants:
     """Column arrays and sample masks of the data variants, computed once per job."""
 

@@ -22,9 +22,9 @@ from .pairs import huber_pairs_draws, pairs_draws, pairs_inference
 from .permutation import enumerate_arrangements, freedman_lane_draws, n_arrangements, treatment_draws
 from .shared_draws import SharedDraws
 from .studentized import exact_p, two_sided_p
-from .wild import wild_both, wild_summary
+from .wild import wild_both, wild_restricted, wild_summary
 
-__all__ = ["resample", "resample_draws", "METHODS", "COLUMNS"]
+__all__ = ["resample", "resample_draws", "wild_null_t", "METHODS", "COLUMNS"]
 
 METHODS = RESAMPLING_METHODS
 COLUMNS = [
@@ -162,6 +162,48 @@ def _term_draws(d, parts, shared, methods, draws, wild_kind, perm_kind, strata, 
             else:
                 b_star, se_star = treatment_draws(pt, d.raw_terms[:, j], d.sqrtw, use, se_type, k=d.k)
             o["permutation"] = (b_star, se_star, exact)
+    return out
+
+
+@single_blas_thread
+def wild_null_t(
+    y,
+    regressors,
+    specs: Sequence[RegSpec],
+    *,
+    seed: int,
+    weights=None,
+    estimator: str = "ols",
+    draws: int = 999,
+    wild_weights: str = "rademacher",
+    se_type: str = "HC1",
+) -> list[dict]:
+    """The restricted wild-bootstrap statistics t* = b*/se* of many specifications, drawn
+    with the weights :func:`resample` shares within a call (same ``seed``: the very draws
+    behind its p_wild), for inference across specifications (Romano-Wolf).
+
+    Returns one dict per spec: ``status`` (as resample's), and when "ok" ``t`` (m,) the
+    observed t and ``t_star`` (B, m).  OLS / WLS only.
+    """
+    _check_args(("wild",), draws, wild_weights, "freedman_lane", se_type, 0.05, estimator, weights)
+    if estimator == "huber":
+        raise ValueError("wild_null_t: OLS / WLS only (the wild bootstrap does not apply to an M-estimator)")
+    y, Z, w = validate_inputs(y, regressors, weights)
+    shared = SharedDraws(seed, len(y), draws, wild_weights)
+    out = []
+    for spec in specs:
+        d = _design.build(y, Z, spec, w, estimator)
+        status = _design.check(d, se_type)
+        if status != "ok":
+            out.append({"status": status})
+            continue
+        parts = [_design.term_parts(d, j, se_type) for j in range(d.m)]
+        V = shared.wild_blocks(d.rows) if d.m == 1 else shared.wild_matrix(d.rows)
+        t_star = np.column_stack([
+            np.divide(*wild_restricted(pt, d.basis, V, se_type, k=d.k, signs=wild_weights == "rademacher"))
+            for pt in parts
+        ])
+        out.append({"status": "ok", "t": np.array([pt.t for pt in parts]), "t_star": t_star})
     return out
 
 

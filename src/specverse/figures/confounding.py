@@ -1,0 +1,102 @@
+"""How strong a hidden confounder would have to be, drawn from the analysis tables: the
+robustness value along every specification curve, and the sensemakr-style contour plot
+of the paper's Model 3."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from specverse.analysis.table import curve_label, curves
+
+from . import _plot
+
+
+def plot_robustness_curve(models: pd.DataFrame, scenario: str, *, png, pdf=None, note: str = "") -> None:
+    """One column per curve (treatment term): top, the robustness values RV (explain the
+    estimate away) and RV_alpha (make it insignificant) of every OLS / WLS model, in the
+    curve's order (sorted by estimate); bottom, how many times as strong as the strongest
+    observed control a confounder must be (log scale; below 1: weaker than a control)."""
+    keyed = [(key, rows) for key, rows in curves(models[models["scenario"] == scenario])
+             if rows["rv_q1"].notna().any()]
+    if not keyed:
+        raise ValueError(f"no model with a robustness value in scenario {scenario!r}")
+    ncols = min(3, len(keyed))
+    nblocks = int(np.ceil(len(keyed) / ncols))
+    height = 5.0 * nblocks + 0.9
+    margin = _plot.note_margin(note, height)
+    height += margin * height
+    fig = _plot.plt.figure(figsize=(4.6 * ncols + 0.8, height))
+    gs = fig.add_gridspec(3 * nblocks - 1, ncols, height_ratios=([2.1, 1.6, 0.9] * nblocks)[:-1], left=0.08,
+                          right=0.99, top=1 - 0.8 / height, bottom=margin + 0.6 / height, hspace=0.08, wspace=0.3)
+    axes = np.empty((2 * nblocks, ncols), dtype=object)
+    weakest_k = []
+    for i, ((_, treatment, term), rows) in enumerate(keyed):
+        b, j = divmod(i, ncols)
+        top = axes[2 * b, j] = fig.add_subplot(gs[3 * b, j])
+        bottom = axes[2 * b + 1, j] = fig.add_subplot(gs[3 * b + 1, j], sharex=top)
+        cur = rows[rows["rv_q1"].notna()].sort_values(["estimate_common", "model_id"], kind="mergesort")
+        x = np.arange(len(cur)) + 0.5
+        top.scatter(x, cur["rv_q1"], s=6, c="#08519c", linewidths=0, label="RV: explains the estimate away")
+        top.scatter(x, cur["rv_q1_alpha05"], s=6, c="#9ecae1", linewidths=0, label="RV: makes it insignificant")
+        top.set_ylim(0, max(0.05, float(np.nanmax(cur["rv_q1"])) * 1.1))
+        top.set_title(curve_label(treatment, term), fontsize=9)
+        top.tick_params(labelbottom=False)
+        top.grid(axis="y", color="0.9", lw=0.6)
+        k = cur["benchmark_strongest_q1"].to_numpy(float)
+        bottom.scatter(x, np.clip(k, 1e-2, 1e4), s=6, c="#d94801", linewidths=0)
+        bottom.axhline(1.0, color="black", ls="--", lw=0.9)
+        bottom.set_yscale("log")
+        bottom.set_ylim(0.05, 2e3)
+        bottom.set_xlabel("models, sorted by estimate (as the curve)", fontsize=8)
+        bottom.grid(axis="y", color="0.9", lw=0.6)
+        if j == 0:
+            top.set_ylabel("robustness value\n(share of residual variance)", fontsize=8)
+            bottom.set_ylabel("x strongest control\nto explain it away", fontsize=8)
+        weakest_k.append(float(np.nanmedian(k)) if np.isfinite(k).any() else np.nan)
+    axes[0, 0].legend(loc="upper left", fontsize=7.5, markerscale=2.5)
+    median = np.nanmedian(weakest_k)
+    fig.suptitle(f"A hidden confounder would need about {median:.1f} times the strength of the strongest observed\n"
+                 f"control (median over models) to explain the estimates away - scenario '{scenario}'",
+                 fontsize=10.5, fontweight="bold", y=1 - 0.1 / height)
+    _plot.add_note(fig, note)
+    _plot.save_figure(fig, png, pdf)
+
+
+def plot_contour(grid: pd.DataFrame, points: pd.DataFrame, scenario: str, *, png, pdf=None, note: str = "") -> None:
+    """The bias-adjusted Model 3 stretch estimate over a confounder's partial R^2 with the
+    treatment (x) and with the outcome (y); the red contour is an adjusted estimate of 0;
+    benchmark points are k = 1, 2, 3 times deprivation and the strongest control."""
+    if grid.empty:
+        raise ValueError(f"no contour grid for scenario {scenario!r} (the paper's Model 3 was not estimated)")
+    x = np.sort(grid["r2dz_x"].unique())
+    y = np.sort(grid["r2yz_dx"].unique())
+    z = grid.pivot_table(index="r2yz_dx", columns="r2dz_x", values="adjusted_estimate").loc[y, x].to_numpy()
+    height = 6.4
+    margin = _plot.note_margin(note, height, width=110)
+    height += margin * height
+    fig, ax = _plot.plt.subplots(figsize=(7.8, height))
+    fig.subplots_adjust(left=0.12, right=0.97, top=1 - 0.9 / height, bottom=margin + 0.75 / height)
+    levels = np.linspace(np.nanmin(z), np.nanmax(z), 12)
+    cs = ax.contour(x, y, z, levels=levels, colors="0.45", linewidths=0.7)
+    ax.clabel(cs, fontsize=7, fmt="%.2f")
+    if np.nanmin(z) < 0 < np.nanmax(z):
+        zero = ax.contour(x, y, z, levels=[0.0], colors="#b30000", linewidths=1.8)
+        ax.clabel(zero, fmt="0", fontsize=8)
+    unadjusted = points[points["benchmark"] == "unadjusted"]
+    for label, rows in points[points["benchmark"] != "unadjusted"].groupby("benchmark", sort=False):
+        ax.scatter(rows["r2dz_x"], rows["r2yz_dx"], marker="D", s=28, zorder=5, label=f"k x {label}")
+        r = rows.iloc[-1]  # the strongest multiple; the others are in the CSV beside the figure
+        ax.annotate(f"{r.k}x: adjusted {r.adjusted_estimate:.2f}", (r.r2dz_x, r.r2yz_dx), fontsize=7.5,
+                    xytext=(5, 4), textcoords="offset points")
+    ax.set_xlabel("confounder's partial R² with the stretch (given the controls)")
+    ax.set_ylabel("confounder's partial R² with the outcome (given the stretch and controls)")
+    ax.set_xlim(x[0], x[-1])
+    ax.set_ylim(y[0], y[-1])
+    ax.legend(loc="upper right", fontsize=8)
+    est = float(unadjusted["adjusted_estimate"].iloc[0]) if len(unadjusted) else np.nan
+    fig.suptitle(f"Model 3 stretch estimate ({est:.3f}) after a hypothetical confounder - scenario '{scenario}'\n"
+                 "contours: the bias-adjusted estimate; red: the strength that would bring it to 0",
+                 fontsize=10, fontweight="bold", y=1 - 0.1 / height)
+    _plot.add_note(fig, note, width=110)
+    _plot.save_figure(fig, png, pdf)
