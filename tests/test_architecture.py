@@ -81,8 +81,8 @@ def test_config_schema_enums_are_the_declared_option_lists():
 @pytest.mark.slow
 @pytest.mark.xdist_group("workflow")
 def test_test_config_results_are_the_recorded_ones(test_config_run):
-    """Every result table of config/test.yaml equals the recorded fingerprint (numbers to 10
-    significant digits). A change of results on purpose updates tests/golden in the same
+    """Every result table of config/test.yaml equals the recorded fingerprint (text exact,
+    floats to last-bit noise: tests/_fingerprint.py). A change of results on purpose updates tests/golden in the same
     commit, which says so: python tests/_fingerprint.py results > tests/golden/test_config.json"""
     expected = json.loads((REPO / "tests" / "golden" / "test_config.json").read_text())
     actual = _fingerprint.fingerprints(test_config_run / "results")
