@@ -16,7 +16,8 @@ from specverse.analysis.models import model_table
 from specverse.engine import spec_seed
 from specverse.engine.resampling.shared_draws import SharedDraws
 from specverse.study import plan, variants as variant_tables
-from specverse.study.evaluate import evaluate_cell
+from specverse.study.evaluate import evaluate_cell_and_draws
+from specverse.study.wild_null import WildNull
 
 pytestmark = pytest.mark.filterwarnings("ignore:divide by zero encountered in scalar divide:RuntimeWarning")
 DRAWS = 99
@@ -33,10 +34,11 @@ def family(make_areas, load_config):
                                 sample=["all", "no_london"], estimator=["ols", "wls_population"],
                                 se_type=["HC1", "classical"])
     config["inference"].update(draws=DRAWS, methods=["wild"])
-    specs = evaluate_cell(variants, plan.build_multiverse(config), {}, seed=config["seed"],
-                          inference=config["inference"])
+    cell = evaluate_cell_and_draws(variants, plan.build_multiverse(config), {}, seed=config["seed"],
+                                   inference=config["inference"])
+    specs = cell.table
     models = model_table(specs, studentized="HC1", headline="wild")
-    return variants, config, specs, models
+    return variants, config, specs, models, cell.wild_null
 
 
 def _design(variant, row):
@@ -63,8 +65,8 @@ def _reference_step_down(t_obs, t_star):
 
 
 def test_romano_wolf_equals_a_plain_statsmodels_loop(family):
-    variants, config, _, models = family
-    got = familywise_table(models, variants, seed=config["seed"], inference=config["inference"])
+    variants, config, _, models, wild_null = family
+    got = familywise_table(models, wild_null)
     variant = variants[("causal", "published")]
     fam = models[(models["status"] == "ok") & ~models["post_selection"]].sort_values("model_id")
     shared = SharedDraws(spec_seed(config["seed"], "family;scenario=causal;treatment=stretch_2006"), len(variant),
@@ -95,7 +97,7 @@ def test_romano_wolf_equals_a_plain_statsmodels_loop(family):
 
 
 def test_sensitivity_of_the_tables_models_equals_sensemakr(family):
-    variants, _, specs, _ = family
+    variants, _, specs, _, _ = family
     table = confounding.sensitivity_table(specs, variants)
     variant = variants[("causal", "published")]
     classical = specs[(specs["se_type"] == "classical") & (specs["controls"] == "full")]
@@ -120,3 +122,30 @@ def test_sensitivity_of_the_tables_models_equals_sensemakr(family):
                                           estimate=float(out.params[0]), se=float(out.bse[0]), dof=int(dof))
         assert abs(adjusted[0]) < 1e-6 * abs(out.params[0])  # k times deprivation explains it away exactly
         assert got["benchmark_strongest_q1"] <= k + 1e-12
+
+
+def test_romano_wolf_does_not_depend_on_the_fan_out(family, tmp_path):
+    """A family split over cells (here by sample) keeps the same draws: the cells' saved
+    wild t*, loaded side by side, give the Romano-Wolf p-values of the whole family."""
+    variants, config, _, models, whole = family
+    universe = plan.build_multiverse(config)
+    paths = []
+    for sample in universe.options["sample"]:
+        part = evaluate_cell_and_draws(variants, universe, {"sample": sample}, seed=config["seed"],
+                                       inference=config["inference"])
+        paths.append(tmp_path / f"{sample}.npz")
+        part.wild_null.save(paths[-1])
+    split = WildNull.load(paths)
+    assert split.t_star.shape == whole.t_star.shape and split.t_star.dtype == np.float32
+    key = lambda w: sorted(zip(w.model_id, w.term))  # noqa: E731
+    assert key(split) == key(whole)
+    pd.testing.assert_frame_equal(familywise_table(models, split), familywise_table(models, whole))
+    assert not list(tmp_path.glob(".*"))  # atomic writes leave no temporary file
+
+
+def test_wild_null_files_must_share_their_draws(family, tmp_path):
+    *_, whole = family
+    whole.save(tmp_path / "a.npz")
+    WildNull(whole.model_id, whole.term, whole.t, whole.t_star[:10]).save(tmp_path / "b.npz")
+    with pytest.raises(ValueError, match="drawn \\[10, 99\\] times"):
+        WildNull.load([tmp_path / "a.npz", tmp_path / "b.npz"])

@@ -230,3 +230,11 @@ def test_workflow_layout_paths_and_wildcards(config):
     # canonical dimension order, whatever order the config lists them in
     assert by_baseline.cell.startswith("results/multiverse/cells/scenario~{scenario}/baseline~{baseline}")
     assert by_baseline.cell_variants({"scenario": "mechanical", "baseline": "published"}) == ["results/variants/mechanical/published.parquet"]
+    # a family's kept wild draws: its one cell, the single cell, or every cell holding it
+    family = {"scenario": "causal", "treatment": "target_on"}
+    assert layout.family_wild_null(family) == [
+        "results/multiverse/cells/scenario~causal/treatment~target_on_wild_null.npz"]
+    assert empty.family_wild_null(family) == ["results/multiverse/cells/all_wild_null.npz"]
+    assert by_baseline.family_wild_null(family) == [
+        "results/multiverse/cells/scenario~causal/baseline~published_wild_null.npz",
+        "results/multiverse/cells/scenario~causal/baseline~lsp_preferred_wild_null.npz"]

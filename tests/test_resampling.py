@@ -8,10 +8,11 @@ import hashlib
 import itertools
 
 import numpy as np
+import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from specverse.engine.resampling import _design, resample, wild_null_t
+from specverse.engine.resampling import _design, resample
 from specverse.engine.resampling.shared_draws import SharedDraws
 from specverse.engine.resampling.pairs import huber_pairs_draws, pair_counts, pairs_draws, pairs_indices
 from specverse.engine.resampling.permutation import (
@@ -456,15 +457,18 @@ def test_shared_draws_are_shared_within_a_family_and_keyed_by_rows():
 
 
 @pytest.mark.parametrize("se_type", ["HC1", "HC3"])
-def test_wild_null_t_are_the_draws_behind_p_wild(se_type):
-    """wild_null_t with resample's seed gives the t* its p_wild counts, for every spec of
-    the call (shared weights), and restricted draws equal to wild_both's first half."""
+def test_kept_wild_t_are_the_draws_behind_p_wild(se_type):
+    """resample(keep_wild_t=True) returns the restricted t* its p_wild counts, per spec of
+    the call (shared weights), with the table unchanged; None where wild did not run."""
     y, Z, w = make_data(n=80)
     specs = [RegSpec((0,), (2, 3)), RegSpec((0, 1), (2,), np.arange(80) % 4 != 0), RegSpec((1,), ())]
     res = resample(y, Z, specs, seed=5, methods="wild", draws=99, se_type=se_type)
-    null = wild_null_t(y, Z, specs, seed=5, draws=99, se_type=se_type)
-    for i, got in enumerate(null):
-        assert got["status"] == "ok" and got["t_star"].shape == (99, len(specs[i].terms))
+    again, kept = resample(y, Z, specs, seed=5, methods="wild", draws=99, se_type=se_type, keep_wild_t=True)
+    pd.testing.assert_frame_equal(again, res)
+    for i, got in enumerate(kept):
+        assert got["t_star"].shape == (99, len(specs[i].terms))
         for j in range(len(specs[i].terms)):
             t, t_star = got["t"][j], got["t_star"][:, j]
             assert res.p_wild[(res.spec == i).to_numpy()].to_numpy()[j] == (1 + np.sum(np.abs(t_star) >= abs(t) * (1 - 1e-9))) / 100
+    _, none = resample(y, Z, specs, seed=5, methods="pairs", draws=9, keep_wild_t=True)
+    assert none == [None] * len(specs)

@@ -10,6 +10,7 @@ rule family_inference:
         specs="results/multiverse/fitted/specifications.parquet",
         models="results/multiverse/fitted/models.parquet",
         variants=LAYOUT.scenario_variants,
+        wild_null=LAYOUT.family_wild_null,
     output:
         tests="results/multiverse/family/{scenario}/{treatment}_joint_tests.csv",
         curves="results/multiverse/family/{scenario}/{treatment}_null_curves.csv",

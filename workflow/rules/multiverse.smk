@@ -24,7 +24,9 @@ rule estimate_cell:
     input:
         LAYOUT.cell_variants,
     output:
-        LAYOUT.cell,
+        table=LAYOUT.cell,
+        # the restricted wild t* behind p_wild, read back by the family's Romano-Wolf step-down
+        wild_null=temp(LAYOUT.cell_wild_null),
     log:
         LAYOUT.cell_log,
     benchmark:

@@ -12,6 +12,7 @@ from specverse.analysis.confounding import sensitivity_table  # noqa: E402
 from specverse.analysis.familywise import familywise_table  # noqa: E402
 from specverse.analysis.joint_test import joint_tests  # noqa: E402
 from specverse.study.variants import baseline_variants, read_variants  # noqa: E402
+from specverse.study.wild_null import WildNull  # noqa: E402
 
 inp, out, params, wc = snakemake.input, snakemake.output, snakemake.params, snakemake.wildcards  # noqa: F821
 family = [("scenario", "==", wc.scenario), ("treatment", "==", wc.treatment)]
@@ -22,7 +23,7 @@ inference = params.inference
 tests, curves = joint_tests(models, baseline_variants(variants, wc.scenario), wc.scenario,
                             draws=int(params.joint_draws), seed=int(params.seed), alpha=float(inference["alpha"]),
                             treatment=wc.treatment)
-familywise = familywise_table(models, variants, seed=int(params.seed), inference=inference)
+familywise = familywise_table(models, WildNull.load(inp.wild_null))
 sensitivity = sensitivity_table(specs, variants, alpha=float(inference["alpha"]))
 io.write_csv(tests, out.tests)
 io.write_csv(curves, out.curves)

@@ -28,9 +28,9 @@ import pandas as pd
 # |t*| counts as at least as extreme as |t| when |t*| >= |t| (1 - TIE_RTOL): the engine's
 # single-hypothesis convention, so a draw that reproduces the observed statistic up to
 # rounding is counted.
-from specverse.engine import TIE_RTOL, spec_seed, wild_null_t
-from specverse.study.evaluate import batched_inputs
-from specverse.study.plan import DIMENSIONS, ESTIMATOR_ENGINE, Spec
+from specverse.engine import TIE_RTOL
+from specverse.study.plan import ESTIMATOR_ENGINE
+from specverse.study.wild_null import WildNull
 
 from .table import usable_models
 
@@ -115,42 +115,26 @@ def romano_wolf(t_obs, t_star, *, chunk: int | None = None, tie_rtol: float = TI
     return out
 
 
-def familywise_table(models: pd.DataFrame, variants, *, seed: int, inference) -> pd.DataFrame:
+def familywise_table(models: pd.DataFrame, wild_null: WildNull) -> pd.DataFrame:
     """Romano-Wolf adjusted p-values of every model of one family (scenario x treatment),
     per reported term: ``model_id, term, p_romano_wolf, family_size``.
 
     The family of a term is every usable OLS / WLS model of the scenario and treatment
     outside post-selection samples (Huber fits have no wild bootstrap; post-selection
-    samples treat a data-chosen sample as fixed).  Its draws are the restricted wild
-    bootstrap of the specification table itself -- the family's shared weights (engine
-    ``wild_null_t`` with the family seed), studentized with ``inference.se_type`` -- so a
-    model's single-hypothesis p from them is its ``p_wild``, and the step-down keeps the
-    dependence between the models.
+    samples treat a data-chosen sample as fixed).  Its draws are the ones estimate_cell
+    kept (:mod:`specverse.study.wild_null`): the restricted wild bootstrap of the table
+    itself, drawn with the family's shared weights and studentized with
+    ``inference.se_type`` -- so a model's single-hypothesis p from them is its ``p_wild``,
+    and the step-down keeps the dependence between the models.
     """
     family = usable_models(models)
-    family = family[family["estimator"].map(ESTIMATOR_ENGINE) != "huber"].sort_values(["model_id", "term"])
-    family = family.drop_duplicates("model_id")  # a two-term model is refitted once
-    if family.empty:
-        return pd.DataFrame(columns=FAMILYWISE_COLUMNS)
-    specs = [Spec(*(getattr(r, d) if d != "se_type" else r.se_type for d in DIMENSIONS))
-             for r in family.itertuples(index=False)]
-    family_seed = spec_seed(seed, specs[0].family_identity())
-    t_obs, t_star = {}, {}
-    for batch in batched_inputs(variants, specs):
-        fits = wild_null_t(batch["y"], batch["regressors"], batch["specs"], seed=family_seed,
-                           weights=batch["weights"], estimator=batch["estimator"],
-                           draws=int(inference.get("draws", 999)),
-                           wild_weights=inference.get("wild_weights", "rademacher"),
-                           se_type=inference.get("se_type", "HC1"))
-        for i, fit in zip(batch["index"], fits):
-            if fit["status"] != "ok":
-                continue
-            for j, term in enumerate(specs[i].treatment_terms):
-                t_obs.setdefault(term, []).append((specs[i].model_id, fit["t"][j]))
-                t_star.setdefault(term, []).append(fit["t_star"][:, j].astype(np.float32))
+    family = family[family["estimator"].map(ESTIMATOR_ENGINE) != "huber"]
+    model_ids = sorted(family["model_id"].unique())
     out = []
-    for term, obs in t_obs.items():
-        p = romano_wolf(np.array([t for _, t in obs]), np.column_stack(t_star[term]))
-        out.append(pd.DataFrame({"model_id": [m for m, _ in obs], "term": term, "p_romano_wolf": p,
-                                 "family_size": len(obs)}))
+    for term in sorted(family["term"].unique()):
+        ids, t_obs, t_star = wild_null.select(model_ids, term)
+        if ids.size == 0:
+            continue
+        out.append(pd.DataFrame({"model_id": ids, "term": term, "p_romano_wolf": romano_wolf(t_obs, t_star),
+                                 "family_size": ids.size}))
     return pd.concat(out, ignore_index=True)[FAMILYWISE_COLUMNS] if out else pd.DataFrame(columns=FAMILYWISE_COLUMNS)

@@ -39,7 +39,6 @@ _API = {
     "residual_maker": ".outcomes",
     "resample": ".resampling",
     "resample_draws": ".resampling",
-    "wild_null_t": ".resampling",
     "SharedPairsDesign": ".resampling.shared_pairs",
     "refit_on_counts": ".resampling.shared_pairs",
     "draw_pair_counts": ".resampling.pairs",

@@ -8,7 +8,7 @@ model (a specification minus its se_type), its results shared by that model's SE
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -31,6 +31,7 @@ from .plan import (
 )
 from .spec_table import COMMON_COLUMNS, FIT_COLUMNS, RESAMPLE_COLUMNS, TABLE_COLUMNS, empty_table, typed
 from .variants import sample_rows
+from .wild_null import WildNull
 
 COLUMN_INDEX = {name: i for i, name in enumerate(REGRESSOR_COLUMNS)}
 
@@ -63,12 +64,34 @@ def evaluate_cell(
     inference: methods, draws, wild_weights, permutation, alpha, se_type (studentization
     of the resampled statistics).
     """
+    return evaluate_cell_and_draws(variants, universe, cell, seed=seed, inference=inference).table
+
+
+@dataclass(frozen=True)
+class CellEstimates:
+    """A cell's rows of the specification table, and the restricted wild t* behind its
+    p_wild (every resampled OLS / WLS model), for the family's Romano-Wolf step-down."""
+
+    table: pd.DataFrame
+    wild_null: WildNull
+
+
+def evaluate_cell_and_draws(
+    variants: Mapping[tuple[str, str], pd.DataFrame],
+    universe: Multiverse,
+    cell: Mapping[str, str] | None,
+    *,
+    seed: int,
+    inference: Mapping,
+) -> CellEstimates:
+    """:func:`evaluate_cell`, keeping the wild draws (see :class:`CellEstimates`)."""
     data = _Variants(variants)
     models = _resolve_models(data, universe, universe.specs(cell))
-    fits, draws = _estimate(data, models, universe, seed=seed, inference=inference)
+    fits, draws, wild_parts = _estimate(data, models, universe, seed=seed, inference=inference)
     table = _assemble(models, fits, draws, methods=tuple(inference.get("methods", ())),
                       studentized=inference.get("se_type", "HC1"))
-    return table if table.empty else _on_common_scale(table, data)
+    table = table if table.empty else _on_common_scale(table, data)
+    return CellEstimates(table, WildNull.from_parts(wild_parts, int(inference.get("draws", 999))))
 
 
 def studentizing_se_type(estimator: str, se_type: str) -> str:
@@ -257,7 +280,7 @@ def _estimate(data: _Variants, models: list[_Model], universe: Multiverse, *, se
     for i, model in enumerate(models):
         batches.setdefault(tuple(getattr(model.spec, d) for d in BATCH_KEY), []).append(i)
 
-    fit_parts, draw_parts = [], []
+    fit_parts, draw_parts, wild_parts = [], [], []
     for key, idx in batches.items():
         outcome, estimator = key[2], key[3]
         df = data.frame(models[idx[0]].spec)
@@ -302,14 +325,19 @@ def _estimate(data: _Variants, models: list[_Model], universe: Multiverse, *, se
             continue
         family_seed = spec_seed(seed, template.family_identity())
         stud = studentizing_se_type(estimator, inference.get("se_type", "HC1"))
-        res = _resample(y, regressors, [reg_specs[position[id(models[i])]] for i in live], family_seed, weights,
-                        estimator, methods, inference, alpha, stud)
+        res, wild_t = _resample(y, regressors, [reg_specs[position[id(models[i])]] for i in live], family_seed,
+                                weights, estimator, methods, inference, alpha, stud)
         res["model"] = np.asarray(live)[res["spec"].to_numpy()]
         res["se_type"] = stud
         draw_parts.append(res)
+        for i, kept in zip(live, wild_t):
+            if kept is not None:
+                spec = models[i].spec
+                wild_parts.extend((spec.model_id, term, kept["t"][j], kept["t_star"][:, j].astype(np.float32))
+                                  for j, term in enumerate(spec.treatment_terms))
     fits = pd.concat(fit_parts, ignore_index=True) if fit_parts else None
     draws = pd.concat(draw_parts, ignore_index=True) if draw_parts else None
-    return fits, draws
+    return fits, draws, wild_parts
 
 
 def _reg_spec(model: _Model) -> RegSpec:
@@ -334,6 +362,7 @@ def _resample(y, regressors, reg_specs, seed, weights, estimator, methods, infer
         permutation=inference.get("permutation", "freedman_lane"),
         se_type=se_type,
         alpha=alpha,
+        keep_wild_t=True,
     )
 
 

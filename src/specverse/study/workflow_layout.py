@@ -27,6 +27,7 @@ class WorkflowLayout:
         self.variant_log = "results/logs/multiverse/make_variant/{scenario}/{baseline}.log"
         self.variant_benchmark = "results/benchmarks/multiverse/make_variant/{scenario}/{baseline}.tsv"
         self.cell = f"{CELLS_DIR}/{label}.parquet"
+        self.cell_wild_null = f"{CELLS_DIR}/{label}_wild_null.npz"
         self.cell_log = f"results/logs/multiverse/estimate_cell/{label}.log"
         self.cell_benchmark = f"results/benchmarks/multiverse/estimate_cell/{label}.tsv"
 
@@ -62,3 +63,10 @@ class WorkflowLayout:
     def cell_files(self) -> list[str]:
         """Every cell's output, in canonical order (the aggregation's input)."""
         return [f"{CELLS_DIR}/{cell_label(c, self.universe.fan_out)}.parquet" for c in self.universe.cells()]
+
+    def family_wild_null(self, wildcards: Mapping[str, str]) -> list[str]:
+        """The kept wild draws of every cell holding models of one family (the job's
+        scenario and treatment), in canonical order: one cell under the default fan-out."""
+        family = {d: str(wildcards[d]) for d in ("scenario", "treatment")}
+        return [f"{CELLS_DIR}/{cell_label(c, self.universe.fan_out)}_wild_null.npz" for c in self.universe.cells()
+                if all(c.get(d, v) == v for d, v in family.items())]

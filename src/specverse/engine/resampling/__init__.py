@@ -22,9 +22,9 @@ from .pairs import huber_pairs_draws, pairs_draws, pairs_inference
 from .permutation import enumerate_arrangements, freedman_lane_draws, n_arrangements, treatment_draws
 from .shared_draws import SharedDraws
 from .studentized import exact_p, two_sided_p
-from .wild import wild_both, wild_restricted, wild_summary
+from .wild import wild_both, wild_summary
 
-__all__ = ["resample", "resample_draws", "wild_null_t", "METHODS", "COLUMNS"]
+__all__ = ["resample", "resample_draws", "METHODS", "COLUMNS"]
 
 METHODS = RESAMPLING_METHODS
 COLUMNS = [
@@ -65,7 +65,8 @@ def resample(
     strata=None,
     se_type: str = "HC1",
     alpha: float = 0.05,
-) -> pd.DataFrame:
+    keep_wild_t: bool = False,
+):
     """Resampling p-values and intervals, one row per (spec, reported term).
 
     Columns: spec, term (column index into ``regressors``), p_wild,
@@ -91,6 +92,11 @@ def resample(
     wild weights are one per draw and row of the data, each spec using its rows'; pairs
     draws and permutations are shared by the specs with the same row set.  A spec's
     results depend on the seed and its own rows only.
+
+    ``keep_wild_t=True`` returns ``(table, wild_t)`` instead: per spec, None or (for an
+    OLS / WLS spec resampled with the wild bootstrap) ``{"t": (m,) observed t, "t_star":
+    (B, m) restricted t* = b*/se*}``, the very draws its p_wild counts.  Drawn once per
+    family, they serve inference across specifications (Romano-Wolf) without a refit.
     """
     methods = _check_args(methods, draws, wild_weights, permutation, se_type, alpha, estimator, weights)
     y, Z, w = validate_inputs(y, regressors, weights)
@@ -104,26 +110,30 @@ def resample(
             raise ValueError(f"strata must have one label per row ({y.shape[0]}), got shape {strata.shape}")
 
     shared = SharedDraws(seed, len(y), draws, wild_weights)
-    out = []
+    out, wild_t = [], []
     for spec_i, spec in enumerate(specs):
         rows = [_blank(spec_i, t) for t in spec.terms]
         out.extend(rows)
         d = _design.build(y, Z, spec, w, "ols" if estimator == "huber" else estimator)
         status = _design.check(d, se_type)
+        kept = None
         if status == "ok" and estimator == "huber":
             status = _run_huber(d, rows, shared, methods, se_type, alpha)
         elif status == "ok":
             st = None if strata is None else strata[d.rows]
-            _run_spec(d, rows, shared, methods, draws, wild_weights, permutation, st, se_type, alpha)
+            kept = _run_spec(d, rows, shared, methods, draws, wild_weights, permutation, st, se_type, alpha)
         for r in rows:
             r["resample_status"] = status
-    return pd.DataFrame(out, columns=COLUMNS)
+        wild_t.append(kept)
+    table = pd.DataFrame(out, columns=COLUMNS)
+    return (table, wild_t) if keep_wild_t else table
 
 
 def _run_spec(d, rows, shared, methods, draws, wild_kind, perm_kind, strata, se_type, alpha):
+    """Fill one spec's rows; returns its restricted wild t (``{"t", "t_star"}``) or None."""
     parts = [_design.term_parts(d, j, se_type) for j in range(d.m)]
-    for r, pt, dr in zip(rows, parts, _term_draws(d, parts, shared, methods, draws, wild_kind, perm_kind, strata,
-                                                  se_type)):
+    per_term = _term_draws(d, parts, shared, methods, draws, wild_kind, perm_kind, strata, se_type)
+    for r, pt, dr in zip(rows, parts, per_term):
         if "wild" in dr:
             r["p_wild"], r["ci_wild_low"], r["ci_wild_high"] = wild_summary(pt, *dr["wild"], alpha=alpha)
         if "pairs" in dr:
@@ -133,6 +143,10 @@ def _run_spec(d, rows, shared, methods, draws, wild_kind, perm_kind, strata, se_
         if "permutation" in dr:
             b_star, se_star, exact = dr["permutation"]
             r["p_perm"] = (exact_p if exact else two_sided_p)(pt.t, b_star / se_star)
+    if "wild" not in methods:
+        return None
+    return {"t": np.array([pt.t for pt in parts]),
+            "t_star": np.column_stack([np.divide(*dr["wild"][0]) for dr in per_term])}
 
 
 def _term_draws(d, parts, shared, methods, draws, wild_kind, perm_kind, strata, se_type) -> list[dict]:
@@ -162,48 +176,6 @@ def _term_draws(d, parts, shared, methods, draws, wild_kind, perm_kind, strata, 
             else:
                 b_star, se_star = treatment_draws(pt, d.raw_terms[:, j], d.sqrtw, use, se_type, k=d.k)
             o["permutation"] = (b_star, se_star, exact)
-    return out
-
-
-@single_blas_thread
-def wild_null_t(
-    y,
-    regressors,
-    specs: Sequence[RegSpec],
-    *,
-    seed: int,
-    weights=None,
-    estimator: str = "ols",
-    draws: int = 999,
-    wild_weights: str = "rademacher",
-    se_type: str = "HC1",
-) -> list[dict]:
-    """The restricted wild-bootstrap statistics t* = b*/se* of many specifications, drawn
-    with the weights :func:`resample` shares within a call (same ``seed``: the very draws
-    behind its p_wild), for inference across specifications (Romano-Wolf).
-
-    Returns one dict per spec: ``status`` (as resample's), and when "ok" ``t`` (m,) the
-    observed t and ``t_star`` (B, m).  OLS / WLS only.
-    """
-    _check_args(("wild",), draws, wild_weights, "freedman_lane", se_type, 0.05, estimator, weights)
-    if estimator == "huber":
-        raise ValueError("wild_null_t: OLS / WLS only (the wild bootstrap does not apply to an M-estimator)")
-    y, Z, w = validate_inputs(y, regressors, weights)
-    shared = SharedDraws(seed, len(y), draws, wild_weights)
-    out = []
-    for spec in specs:
-        d = _design.build(y, Z, spec, w, estimator)
-        status = _design.check(d, se_type)
-        if status != "ok":
-            out.append({"status": status})
-            continue
-        parts = [_design.term_parts(d, j, se_type) for j in range(d.m)]
-        V = shared.wild_blocks(d.rows) if d.m == 1 else shared.wild_matrix(d.rows)
-        t_star = np.column_stack([
-            np.divide(*wild_restricted(pt, d.basis, V, se_type, k=d.k, signs=wild_weights == "rademacher"))
-            for pt in parts
-        ])
-        out.append({"status": "ok", "t": np.array([pt.t for pt in parts]), "t_star": t_star})
     return out
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..covariance import check_se_types, leverage_divisor, needs_leverage
+from ..linalg import tril_inverse
 from ..threads import single_blas_thread
 from .pairs import PIVOT_RTOL
 
@@ -92,7 +93,7 @@ def refit_on_counts(design: SharedPairsDesign, counts: np.ndarray, se_types=("HC
     G = A / d[:, :, None] / d[:, None, :]
     G[~ok] = np.eye(k)
     L, ok = _cholesky(G, ok)
-    Linv = np.linalg.inv(L)
+    Linv = tril_inverse(L)
     # (X~'CX~)^-1 = D^-1 G^-1 D^-1 with G^-1 = L^-T L^-1 (equilibrated, see engine.linalg).
     Ainv = (np.swapaxes(Linv, 1, 2) @ Linv) / d[:, :, None] / d[:, None, :]
     r = (C @ (X[:, :, None] * Y[:, None, :]).reshape(n, k * m)).reshape(R, k, m)

@@ -85,15 +85,6 @@ def wild_both(parts: TermParts, basis, V, se_type, *, k, signs):
     return (d0, se0), (parts.b + d1, se1)
 
 
-def wild_restricted(parts: TermParts, basis, V, se_type, *, k, signs):
-    """The restricted (null-imposed) draws alone: ``(b0, se0)``, half the work of
-    :func:`wild_both`, equal to its first half."""
-    L = V.T if isinstance(V, np.ndarray) else V
-    ((d0, se0),) = fixed_design_draws(parts.xt, parts.sxx, basis, L, [parts.resid_r], se_type, k=k,
-                                      leverage=parts.leverage, unit_square=signs)
-    return d0, se0
-
-
 def wild_summary(parts: TermParts, restricted, unrestricted, *, alpha):
     """(p, ci_low, ci_high) for one term from :func:`wild_both`'s draws."""
     (b0, se0), (b1, se1) = restricted, unrestricted
