@@ -4,6 +4,11 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 CORES  ?= all
+# make run CONFIG=my.yaml: a config file layered over config/config.yaml; each run writes
+# under its own results/<data>-<config>/ (specverse.study.runs), report included.
+CONFIG ?=
+CONFIG_ARG = $(if $(CONFIG),--configfile $(CONFIG))
+RUN_DIR = $(shell $(BIN)/python -m specverse.study.runs $(CONFIG))
 
 .PHONY: setup setup-dev run report test test-fast bench slurm-test lint lock clean
 
@@ -27,13 +32,15 @@ $(VENV)/.bench-stamp: requirements-bench.txt $(VENV)/.run-stamp
 setup: $(VENV)/.run-stamp
 setup-dev: $(VENV)/.dev-stamp
 
-## make run: set up, run the default multiverse, then build the HTML report
+## make run [CONFIG=file.yaml]: set up, run the multiverse, then build its HTML report
 run: setup
-	$(BIN)/snakemake --cores $(CORES)
-	$(BIN)/snakemake --cores 1 --report results/report.html
+	$(BIN)/snakemake --cores $(CORES) $(CONFIG_ARG)
+	$(BIN)/snakemake --cores 1 $(CONFIG_ARG) --report $(RUN_DIR)/report.html
+	@echo "Report: $(RUN_DIR)/report.html"
 
+## make report [CONFIG=file.yaml]: rebuild the HTML report of a finished run
 report: setup
-	$(BIN)/snakemake --cores 1 --report results/report.html
+	$(BIN)/snakemake --cores 1 $(CONFIG_ARG) --report $(RUN_DIR)/report.html
 
 ## make test: set up (with test tools), then the whole test suite
 test: setup-dev

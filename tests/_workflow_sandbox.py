@@ -132,3 +132,14 @@ def compare_outputs(expected_root: Path, actual_root: Path) -> list[str]:
         elif a.read_bytes() != b.read_bytes():
             problems.append(f"differs: results/{key}")
     return problems
+
+
+def run_results(root: Path, *configfiles) -> Path:
+    """root/results/<run>: where snakemake run in root with these --configfile's writes."""
+    from specverse.study.runs import merged_config, run_dir
+
+    files = [str(f) for f in configfiles]
+    return Path(root) / run_dir(merged_config(files, root), files)
+
+
+TEST_RUN = "results/embedded-test"  # config/test.yaml on the embedded data

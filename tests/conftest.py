@@ -18,6 +18,8 @@ import yaml
 
 from specverse.study.schema import LA_TYPES, SCHEMA_COLUMNS
 
+from _workflow_sandbox import TEST_RUN
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -116,7 +118,7 @@ def test_config_run(tmp_path_factory):
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     snake = [sys.executable, "-m", "snakemake", "--configfile", "config/test.yaml"]
     for args, timeout in (([*snake, "--cores", "2"], 1800), ([*snake, "--cores", "1", "--report",
-                                                                "results/report.html"], 600)):
+                                                                f"{TEST_RUN}/report.html"], 600)):
         proc = subprocess.run(args, cwd=work, env=env, capture_output=True, text=True, timeout=timeout)
         assert proc.returncode == 0, proc.stderr[-4000:]
     return work

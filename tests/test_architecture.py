@@ -16,6 +16,7 @@ from specverse.engine import vocabulary
 from specverse.study import plan
 
 import _fingerprint
+from _workflow_sandbox import TEST_RUN
 
 REPO = Path(__file__).resolve().parents[1]
 SRC = REPO / "src" / "specverse"
@@ -85,5 +86,5 @@ def test_test_config_results_are_the_recorded_ones(test_config_run):
     floats to last-bit noise: tests/_fingerprint.py). A change of results on purpose updates tests/golden in the same
     commit, which says so: python tests/_fingerprint.py results > tests/golden/test_config.json"""
     expected = json.loads((REPO / "tests" / "golden" / "test_config.json").read_text())
-    actual = _fingerprint.fingerprints(test_config_run / "results")
+    actual = _fingerprint.fingerprints(test_config_run / TEST_RUN)
     assert not _fingerprint.differences(expected, actual), _fingerprint.differences(expected, actual)

@@ -11,6 +11,8 @@ from scipy import stats
 from specverse.engine import fit_outcomes
 from specverse.study import audit
 
+from _workflow_sandbox import TEST_RUN
+
 N_AREAS = 150
 LA_TYPES = ["London borough"] * 32 + ["Metropolitan borough"] * 36 + ["County council"] * 27 + [
     "Unitary authority"
@@ -335,14 +337,14 @@ def test_figures_are_written_with_the_note(frame, tmp_path):
 
 # ----------------------------------------------------------------------------- workflow
 AUDIT_OUTPUTS = [
-    "results/audit/null_slopes.csv",
-    "results/audit/null_summary.csv",
-    "results/audit/calibration.csv",
-    "results/audit/discrimination.csv",
-    "results/figures/audit_null_slopes.png",
-    "results/figures/audit_null_slopes.pdf",
-    "results/figures/audit_discrimination.png",
-    "results/figures/audit_discrimination.pdf",
+    f"{TEST_RUN}/audit/null_slopes.csv",
+    f"{TEST_RUN}/audit/null_summary.csv",
+    f"{TEST_RUN}/audit/calibration.csv",
+    f"{TEST_RUN}/audit/discrimination.csv",
+    f"{TEST_RUN}/figures/audit_null_slopes.png",
+    f"{TEST_RUN}/figures/audit_null_slopes.pdf",
+    f"{TEST_RUN}/figures/audit_discrimination.png",
+    f"{TEST_RUN}/figures/audit_discrimination.pdf",
 ]
 
 
@@ -363,10 +365,10 @@ def test_audit_rules_run_and_are_deterministic(tmp_path):
     first = {p: (tmp_path / p).read_bytes() for p in AUDIT_OUTPUTS if p.endswith(".csv")}
     for path in AUDIT_OUTPUTS:
         assert (tmp_path / path).stat().st_size > 0, path
-    assert (tmp_path / "results/benchmarks/audit/audit_null.tsv").exists()
-    shutil.rmtree(tmp_path / "results/audit")
+    assert (tmp_path / TEST_RUN / "benchmarks/audit/audit_null.tsv").exists()
+    shutil.rmtree(tmp_path / TEST_RUN / "audit")
     subprocess.run(snakemake, cwd=tmp_path, check=True, capture_output=True)
     for path, content in first.items():
         assert (tmp_path / path).read_bytes() == content, path
-    summary = pd.read_csv(tmp_path / "results/audit/null_summary.csv")
+    summary = pd.read_csv(tmp_path / TEST_RUN / "audit/null_summary.csv")
     assert set(summary["anchor_scenario"]) == {"mechanical"}

@@ -22,6 +22,8 @@ from specverse.study import plan, spec_table, variants
 from specverse.study.evaluate import evaluate_cell
 from specverse.study.plan import build_multiverse
 
+from _workflow_sandbox import run_results
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -350,11 +352,14 @@ def _copy_repo(dest: Path) -> Path:
     return dest
 
 
-def _snakemake(repo: Path, cores: int, *configfiles, target="results/multiverse/specifications.csv"):
-    cmd = [str(ROOT / ".venv" / "bin" / "snakemake"), "--cores", str(cores), target, "--configfile", *map(str, configfiles)]
+def _snakemake(repo: Path, cores: int, *configfiles, target="multiverse/specifications.csv") -> Path:
+    """Run snakemake with these config files up to ``target``; returns the run's results folder."""
+    out = run_results(repo, *configfiles)
+    cmd = [str(ROOT / ".venv" / "bin" / "snakemake"), "--cores", str(cores), str((out / target).relative_to(repo)),
+           "--configfile", *map(str, configfiles)]
     proc = subprocess.run(cmd, cwd=repo, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-4000:]
-    return proc
+    return out
 
 
 @pytest.mark.slow
@@ -371,13 +376,14 @@ def test_workflow_table_is_identical_across_fan_out_and_cores(tmp_path):
         cfg = copy.deepcopy(DETERMINISM_OVERRIDE)
         cfg["fan_out"] = fan_out
         override.write_text(yaml.safe_dump(cfg))
+        out = run_results(repo, "config/test.yaml", override)
         for sub in ("multiverse", "variants"):
-            shutil.rmtree(repo / "results" / sub, ignore_errors=True)
+            shutil.rmtree(out / sub, ignore_errors=True)
         _snakemake(repo, cores, "config/test.yaml", override)
-        cells = list((repo / "results" / "multiverse" / "cells").rglob("*.parquet"))
+        cells = list((out / "multiverse" / "cells").rglob("*.parquet"))
         assert len(cells) == (16 if fan_out == list(plan.FAN_OUT_DIMENSIONS) else max(1, 2 * 2 * bool(fan_out)))
-        runs[name] = (repo / "results" / "multiverse" / "specifications.csv").read_bytes()
-        table = pd.read_csv(repo / "results" / "multiverse" / "specifications.csv")
+        runs[name] = (out / "multiverse" / "specifications.csv").read_bytes()
+        table = pd.read_csv(out / "multiverse" / "specifications.csv")
         assert (table["resample_status"] == "ok").any() and (table["status"] == "ok").any()
     first = runs.pop("empty")
     for name, content in runs.items():
@@ -387,20 +393,21 @@ def test_workflow_table_is_identical_across_fan_out_and_cores(tmp_path):
 @pytest.mark.slow
 def test_workflow_test_config_end_to_end(tmp_path, load_config):
     repo = _copy_repo(tmp_path / "repo")
-    _snakemake(repo, 2, "config/test.yaml")
-    table = pd.read_parquet(repo / "results" / "multiverse" / "specifications.parquet")
+    out = _snakemake(repo, 2, "config/test.yaml")
+    assert out == repo / "results" / "embedded-test"
+    table = pd.read_parquet(out / "multiverse" / "specifications.parquet")
     universe = build_multiverse(load_config("test.yaml"))
     n_specs = len(universe.specs())
     assert table["spec_id"].nunique() == n_specs
-    summary = json.loads((repo / "results" / "multiverse" / "summary.json").read_text())
+    summary = json.loads((out / "multiverse" / "summary.json").read_text())
     assert summary["counts"]["specification_rows"] == len(table)
     assert summary["counts"]["models"] == table.drop_duplicates(["model_id", "term"]).shape[0]
     assert {(g["treatment"], g["scenario"]) for g in summary["curves"]} >= {
         (t, s) for t in universe.options["treatment"] for s in universe.options["scenario"]
     }
     for rule in ("make_variant", "estimate_cell"):
-        assert list((repo / "results" / "benchmarks" / "multiverse" / rule).rglob("*.tsv"))
-        assert list((repo / "results" / "logs" / "multiverse" / rule).rglob("*.log"))
+        assert list((out / "benchmarks" / "multiverse" / rule).rglob("*.tsv"))
+        assert list((out / "logs" / "multiverse" / rule).rglob("*.log"))
 
 
 @pytest.mark.slow

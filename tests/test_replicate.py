@@ -145,10 +145,12 @@ def snakemake(workdir, *args):
                           capture_output=True, text=True, timeout=900)
 
 
-TARGETS = ["results/data/analysis.csv", "results/data/codebook.csv", "results/replication/table1.csv",
-           "results/replication/table1.md", "results/replication/table2.csv",
-           "results/replication/table2.md", "results/replication/table2.tex",
-           "results/replication/table2_fit.csv"]
+OUTPUTS = ["data/analysis.csv", "data/codebook.csv", "replication/table1.csv", "replication/table1.md",
+           "replication/table2.csv", "replication/table2.md", "replication/table2.tex", "replication/table2_fit.csv"]
+
+
+def targets(run: str) -> list[str]:
+    return [f"results/{run}/{p}" for p in OUTPUTS]
 
 
 @pytest.mark.slow
@@ -160,30 +162,35 @@ def test_workflow_embedded_user_and_malformed(tmp_path, make_areas):
         shutil.copytree(REPO / d, work / d)
 
     # Embedded data: both scenarios, the exact NI1 2008 row.
-    run = snakemake(work, *TARGETS)
+    run = snakemake(work, *targets("embedded-default"))
     assert run.returncode == 0, run.stderr
-    t1 = pd.read_csv(work / "results/replication/table1.csv")
+    demo = work / "results/embedded-default"
+    t1 = pd.read_csv(demo / "replication/table1.csv")
     ni1 = t1[t1["variable"] == "ni1_2008"].round(2)
     assert sorted(ni1["scenario"]) == ["causal", "mechanical"]
     assert ni1[["mean", "sd", "min", "max", "n"]].drop_duplicates().values.tolist() == [[75.16, 6.6, 49.1, 87.6, 150]]
-    assert "SIMULATED DATA - scenario 'causal'" in (work / "results/replication/table2.md").read_text()
-    assert (work / "results/benchmarks/data/build_dataset.tsv").exists()
+    assert "SIMULATED DATA - scenario 'causal'" in (demo / "replication/table2.md").read_text()
+    assert (demo / "benchmarks/data/build_dataset.tsv").exists()
+    demo_files = {p: p.read_bytes() for p in demo.rglob("*") if p.is_file() and "benchmarks" not in p.parts
+                  and "logs" not in p.parts}
 
-    # Someone else's valid file: the observed scenario, equal to statsmodels, no note.
-    shutil.rmtree(work / "results")
+    # Someone else's valid file: the observed scenario, equal to statsmodels, no note --
+    # in its own folder, beside the demo run's, which it leaves untouched (runs never mix).
     user = work / "theirs.csv"
     make_areas(n=80, seed=11).to_csv(user, index=False)
     (work / "mine.yaml").write_text(f"data:\n  source: csv\n  path: {user}\n")
-    run = snakemake(work, *TARGETS, "--configfile", "mine.yaml")
+    run = snakemake(work, *targets("theirs-mine"), "--configfile", "mine.yaml")
     assert run.returncode == 0, run.stderr
-    t2 = pd.read_csv(work / "results/replication/table2.csv")
+    theirs = work / "results/theirs-mine"
+    assert {p: p.read_bytes() for p in demo_files} == demo_files
+    t2 = pd.read_csv(theirs / "replication/table2.csv")
     assert set(t2["scenario"]) == {"observed"}
     ref = statsmodels_fit(user, "target_stretch", "HC1")
     ours = t2[t2["model"] == 3].set_index("term").loc[ref.params.index]
     np.testing.assert_allclose(ours["estimate"], ref.params, rtol=1e-10)
     np.testing.assert_allclose(ours["std_error"], ref.bse, rtol=1e-10)
-    assert "SIMULATED" not in (work / "results/replication/table2.md").read_text()
-    book = pd.read_csv(work / "results/data/codebook.csv")
+    assert "SIMULATED" not in (theirs / "replication/table2.md").read_text()
+    book = pd.read_csv(theirs / "data/codebook.csv")
     assert (book["provenance"] == "observed").all()
 
     # A malformed file: non-zero exit, the message, nothing in results/.
@@ -193,7 +200,7 @@ def test_workflow_embedded_user_and_malformed(tmp_path, make_areas):
     bad.loc[9, "population"] = -10
     bad.to_csv(work / "bad.csv", index=False)
     (work / "bad.yaml").write_text("data:\n  source: csv\n  path: bad.csv\n")
-    run = snakemake(work, *TARGETS, "--configfile", "bad.yaml")
+    run = snakemake(work, *targets("bad-bad"), "--configfile", "bad.yaml")
     assert run.returncode != 0
     assert "bad.csv: column 'la_type', row 5 (area_code X00004): unknown la_type 'Parish'" in run.stderr
     assert "bad.csv: column 'population', row 10 (area_code X00009): value -10 must be positive" in run.stderr

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from _workflow_sandbox import TEST_RUN
+
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("workflow")]
 
 REPO = Path(__file__).resolve().parents[1]
@@ -24,7 +26,7 @@ CHROMIUM_FLAGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
     "--disable-dev-shm-usage", "--hide-scrollbars",
 ]
-MY_FIGURES = re.compile(r"results/figures/((curve|pvalues|joint|influence|variance|nulls|table2)_.*|calibration)\.png$")
+MY_FIGURES = re.compile(r"results/[^/]+/figures/((curve|pvalues|joint|influence|variance|nulls|table2)_.*|calibration)\.png$")
 
 # Appended to a copy of the report: shows every image and HTML result through the report
 # app's own content view (app.setView, as its buttons do), records whether the <img>
@@ -99,21 +101,21 @@ def _results(report: Path) -> dict:
 
 
 def test_report_registers_every_figure_with_a_caption(built_report):
-    report = built_report / "results" / "report.html"
+    report = built_report / TEST_RUN / "report.html"
     assert report.stat().st_size > 0
     assert "Read this first" in report.read_text(encoding="utf-8"), "workflow description missing"
     results = _results(report)
     produced = {
-        str(p.relative_to(built_report)) for p in (built_report / "results" / "figures").glob("*.png")
+        str(p.relative_to(built_report)) for p in (built_report / TEST_RUN / "figures").glob("*.png")
         if MY_FIGURES.search(str(p.relative_to(built_report)))
     }
     assert produced, "the workflow produced none of the figures"
     assert produced <= set(results), f"figures missing from the report: {sorted(produced - set(results))}"
-    for table in ("results/report/joint_tests.html", "results/report/table2.html",
-                  "results/report/model_uncertainty.html", "results/multiverse/joint_tests.csv"):
+    for table in (f"{TEST_RUN}/report/joint_tests.html", f"{TEST_RUN}/report/table2.html",
+                  f"{TEST_RUN}/report/model_uncertainty.html", f"{TEST_RUN}/multiverse/joint_tests.csv"):
         assert table in results, f"{table} not registered in the report"
     for path, r in results.items():
-        if MY_FIGURES.search(path) or path.startswith("results/report/"):
+        if MY_FIGURES.search(path) or path.startswith(f"{TEST_RUN}/report/"):
             cap = r.get("caption") or ""
             assert len(cap) > 200, f"{path}: caption missing or too short"
             assert "{{" not in cap, f"{path}: caption template not rendered"
@@ -138,13 +140,13 @@ def _chromium() -> str:
 
 def test_every_figure_renders_in_headless_chromium(built_report, tmp_path):
     chromium = _chromium()
-    report = built_report / "results" / "report.html"
+    report = built_report / TEST_RUN / "report.html"
     results = _results(report)
-    harness = built_report / "results" / "report_check.html"
+    harness = built_report / TEST_RUN / "report_check.html"
     # The report's scripts contain "</body>" in strings: inject before the last one.
     head, tag, tail = report.read_text(encoding="utf-8").rpartition("</body>")
     harness.write_text(head + HARNESS + tag + tail, encoding="utf-8")
-    show = sorted(p for p in results if p.startswith("results/figures/curve_"))[0]
+    show = sorted(p for p in results if p.startswith(f"{TEST_RUN}/figures/curve_"))[0]
     url = harness.as_uri() + "?show=" + show
     base = [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=600000"]
     dom = subprocess.run([*base, "--dump-dom", url], capture_output=True, text=True, timeout=600)
@@ -159,7 +161,7 @@ def test_every_figure_renders_in_headless_chromium(built_report, tmp_path):
     for p in images:
         assert by_path[p]["width"] >= 1000 and by_path[p]["height"] >= 500, by_path[p]
 
-    shot_dir = Path(os.environ.get("SPECVERSE_SCREENSHOT_DIR", built_report / "results"))
+    shot_dir = Path(os.environ.get("SPECVERSE_SCREENSHOT_DIR", built_report / TEST_RUN))
     shot_dir.mkdir(parents=True, exist_ok=True)
     shot = shot_dir / "report_screenshot.png"
     subprocess.run([*base, "--window-size=1600,1100", f"--screenshot={shot}", url],

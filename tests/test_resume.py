@@ -20,6 +20,7 @@ import pytest
 
 from _workflow_sandbox import (
     TEST_CONFIG,
+    TEST_RUN,
     compare_outputs,
     describe,
     hidden_files,
@@ -35,7 +36,7 @@ pytestmark = pytest.mark.slow
 
 # Local run, without profiles/default (which sets rerun-incomplete): the test says it itself.
 RUN = ("--configfile", TEST_CONFIG, "--workflow-profile", "none", "--cores", "2")
-FIRST_CELL_UNDER = "multiverse"
+FIRST_CELL_UNDER = TEST_RUN.removeprefix("results/") + "/multiverse"
 
 
 def incomplete_outputs(root: Path) -> set[str]:

@@ -19,11 +19,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from _workflow_sandbox import TEST_CONFIG, describe, finish, make_copy, run_snakemake, start_snakemake
+from _workflow_sandbox import TEST_CONFIG, TEST_RUN, describe, finish, make_copy, run_snakemake, start_snakemake
 
 pytestmark = [pytest.mark.slurm, pytest.mark.slow]
 
-TABLE = "results/multiverse/specifications.csv"
+TABLE = f"{TEST_RUN}/multiverse/specifications.csv"
 SUBMITTED = re.compile(r"has been submitted with SLURM jobid (\d+) \(log: (.+?)\)")
 EXECUTED = re.compile(r"^\s*localrule (\w+):", re.MULTILINE)
 RUN_ID = re.compile(r"SLURM run ID: (\S+)")

@@ -7,18 +7,18 @@
 
 rule family_inference:
     input:
-        specs="results/multiverse/fitted/specifications.parquet",
-        models="results/multiverse/fitted/models.parquet",
+        specs=results("multiverse/fitted/specifications.parquet"),
+        models=results("multiverse/fitted/models.parquet"),
         variants=LAYOUT.scenario_variants,
         wild_null=LAYOUT.family_wild_null,
     output:
-        tests="results/multiverse/family/{scenario}/{treatment}_joint_tests.csv",
-        curves="results/multiverse/family/{scenario}/{treatment}_null_curves.csv",
-        familywise="results/multiverse/family/{scenario}/{treatment}_familywise.csv",
+        tests=results("multiverse/family/{scenario}/{treatment}_joint_tests.csv"),
+        curves=results("multiverse/family/{scenario}/{treatment}_null_curves.csv"),
+        familywise=results("multiverse/family/{scenario}/{treatment}_familywise.csv"),
     log:
-        "results/logs/analysis/family_inference/{scenario}/{treatment}.log",
+        results("logs/analysis/family_inference/{scenario}/{treatment}.log"),
     benchmark:
-        "results/benchmarks/analysis/family_inference/{scenario}/{treatment}.tsv"
+        results("benchmarks/analysis/family_inference/{scenario}/{treatment}.tsv")
     conda:
         "../envs/specverse.yaml"
     params:
@@ -31,16 +31,16 @@ rule family_inference:
 
 rule paper_sensitivity:
     input:
-        specs="results/multiverse/fitted/specifications.parquet",
+        specs=results("multiverse/fitted/specifications.parquet"),
         variants=LAYOUT.scenario_variants,
     output:
-        oster="results/multiverse/sensitivity/{scenario}_oster.csv",
-        contour="results/multiverse/sensitivity/{scenario}_contour.csv",
-        points="results/multiverse/sensitivity/{scenario}_contour_benchmarks.csv",
+        oster=results("multiverse/sensitivity/{scenario}_oster.csv"),
+        contour=results("multiverse/sensitivity/{scenario}_contour.csv"),
+        points=results("multiverse/sensitivity/{scenario}_contour_benchmarks.csv"),
     log:
-        "results/logs/analysis/paper_sensitivity/{scenario}.log",
+        results("logs/analysis/paper_sensitivity/{scenario}.log"),
     benchmark:
-        "results/benchmarks/analysis/paper_sensitivity/{scenario}.tsv"
+        results("benchmarks/analysis/paper_sensitivity/{scenario}.tsv")
     conda:
         "../envs/specverse.yaml"
     params:
@@ -51,8 +51,8 @@ rule paper_sensitivity:
 
 rule finalize_multiverse:
     input:
-        specs="results/multiverse/fitted/specifications.parquet",
-        models="results/multiverse/fitted/models.parquet",
+        specs=results("multiverse/fitted/specifications.parquet"),
+        models=results("multiverse/fitted/models.parquet"),
         tests=expand(
             rules.family_inference.output.tests,
             scenario=scenarios(),
@@ -69,22 +69,22 @@ rule finalize_multiverse:
             treatment=treatments(),
         ),
     output:
-        csv="results/multiverse/specifications.csv",
-        parquet="results/multiverse/specifications.parquet",
-        models_csv="results/multiverse/models.csv",
-        models="results/multiverse/models.parquet",
-        summary="results/multiverse/summary.json",
+        csv=results("multiverse/specifications.csv"),
+        parquet=results("multiverse/specifications.parquet"),
+        models_csv=results("multiverse/models.csv"),
+        models=results("multiverse/models.parquet"),
+        summary=results("multiverse/summary.json"),
         tests=report(
-            "results/multiverse/joint_tests.csv",
+            results("multiverse/joint_tests.csv"),
             caption="../report/joint_tests_table.rst",
             category="4 Joint inference on the curve",
             labels={"table": "joint tests (CSV)"},
         ),
-        curves="results/multiverse/joint_null_curves.csv",
+        curves=results("multiverse/joint_null_curves.csv"),
     log:
-        "results/logs/analysis/finalize_multiverse.log",
+        results("logs/analysis/finalize_multiverse.log"),
     benchmark:
-        "results/benchmarks/analysis/finalize_multiverse.tsv"
+        results("benchmarks/analysis/finalize_multiverse.tsv")
     conda:
         "../envs/specverse.yaml"
     params:
@@ -95,19 +95,19 @@ rule finalize_multiverse:
 
 rule influence:
     input:
-        models="results/multiverse/models.parquet",
+        models=results("multiverse/models.parquet"),
     output:
         influence=report(
-            "results/multiverse/influence.csv",
+            results("multiverse/influence.csv"),
             caption="../report/influence_table.rst",
             category="5 Which choices matter",
             labels={"table": "influence (CSV)"},
         ),
-        variance="results/multiverse/variance_decomposition.csv",
+        variance=results("multiverse/variance_decomposition.csv"),
     log:
-        "results/logs/analysis/influence.log",
+        results("logs/analysis/influence.log"),
     benchmark:
-        "results/benchmarks/analysis/influence.tsv"
+        results("benchmarks/analysis/influence.tsv")
     conda:
         "../envs/specverse.yaml"
     params:
@@ -118,16 +118,16 @@ rule influence:
 
 rule paper_nulls:
     input:
-        specs="results/multiverse/specifications.parquet",
+        specs=results("multiverse/specifications.parquet"),
         variants=LAYOUT.scenario_variants,
-        table2="results/replication/table2.csv",
+        table2=results("replication/table2.csv"),
     output:
-        draws="results/multiverse/paper_nulls/{scenario}_draws.csv",
-        tests="results/multiverse/paper_nulls/{scenario}_tests.csv",
+        draws=results("multiverse/paper_nulls/{scenario}_draws.csv"),
+        tests=results("multiverse/paper_nulls/{scenario}_tests.csv"),
     log:
-        "results/logs/analysis/paper_nulls/{scenario}.log",
+        results("logs/analysis/paper_nulls/{scenario}.log"),
     benchmark:
-        "results/benchmarks/analysis/paper_nulls/{scenario}.tsv"
+        results("benchmarks/analysis/paper_nulls/{scenario}.tsv")
     conda:
         "../envs/specverse.yaml"
     params:

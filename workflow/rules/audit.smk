@@ -8,16 +8,16 @@ AUDIT_PARAMS = {"seed": config["seed"], "audit": dict(config["audit"])}
 
 rule audit_null:
     input:
-        analysis="results/data/analysis.csv",
-        codebook="results/data/codebook.csv",
+        analysis=results("data/analysis.csv"),
+        codebook=results("data/codebook.csv"),
     output:
-        draws="results/audit/null_slopes.csv",
-        summary="results/audit/null_summary.csv",
-        calibration="results/audit/calibration.csv",
+        draws=results("audit/null_slopes.csv"),
+        summary=results("audit/null_summary.csv"),
+        calibration=results("audit/calibration.csv"),
     log:
-        "results/logs/audit/audit_null.log",
+        results("logs/audit/audit_null.log"),
     benchmark:
-        "results/benchmarks/audit/audit_null.tsv"
+        results("benchmarks/audit/audit_null.tsv")
     conda:
         "../envs/specverse.yaml"
     params:
@@ -28,13 +28,13 @@ rule audit_null:
 
 rule audit_discrimination:
     input:
-        analysis="results/data/analysis.csv",
+        analysis=results("data/analysis.csv"),
     output:
-        table="results/audit/discrimination.csv",
+        table=results("audit/discrimination.csv"),
     log:
-        "results/logs/audit/audit_discrimination.log",
+        results("logs/audit/audit_discrimination.log"),
     benchmark:
-        "results/benchmarks/audit/audit_discrimination.tsv"
+        results("benchmarks/audit/audit_discrimination.tsv")
     conda:
         "../envs/specverse.yaml"
     params:
@@ -45,27 +45,27 @@ rule audit_discrimination:
 
 rule audit_figures:
     input:
-        draws="results/audit/null_slopes.csv",
-        summary="results/audit/null_summary.csv",
-        calibration="results/audit/calibration.csv",
-        discrimination="results/audit/discrimination.csv",
+        draws=results("audit/null_slopes.csv"),
+        summary=results("audit/null_summary.csv"),
+        calibration=results("audit/calibration.csv"),
+        discrimination=results("audit/discrimination.csv"),
     output:
         null_png=report(
-            "results/figures/audit_null_slopes.png",
+            results("figures/audit_null_slopes.png"),
             caption="../report/audit_null_slopes.rst",
             category="Mechanical-bias audit",
         ),
-        null_pdf="results/figures/audit_null_slopes.pdf",
+        null_pdf=results("figures/audit_null_slopes.pdf"),
         disc_png=report(
-            "results/figures/audit_discrimination.png",
+            results("figures/audit_discrimination.png"),
             caption="../report/audit_discrimination.rst",
             category="Mechanical-bias audit",
         ),
-        disc_pdf="results/figures/audit_discrimination.pdf",
+        disc_pdf=results("figures/audit_discrimination.pdf"),
     log:
-        "results/logs/audit/audit_figures.log",
+        results("logs/audit/audit_figures.log"),
     benchmark:
-        "results/benchmarks/audit/audit_figures.tsv"
+        results("benchmarks/audit/audit_figures.tsv")
     conda:
         "../envs/specverse.yaml"
     params:

@@ -7,19 +7,19 @@ rule calibration:
         variant=LAYOUT.variant_path(calibration_scenario(), calibration_baseline()),
     output:
         size_table=report(
-            "results/calibration/size.csv",
+            results("calibration/size.csv"),
             caption="../report/calibration_size.rst",
             category="3 Which inference to trust",
             labels={"table": "size of every method (CSV)"},
         ),
-        coverage="results/calibration/coverage.csv",
-        designs="results/calibration/designs.csv",
-        diagnostics="results/calibration/diagnostics.csv",
-        headline="results/calibration/headline.json",
+        coverage=results("calibration/coverage.csv"),
+        designs=results("calibration/designs.csv"),
+        diagnostics=results("calibration/diagnostics.csv"),
+        headline=results("calibration/headline.json"),
     log:
-        "results/logs/calibration/calibration.log",
+        results("logs/calibration/calibration.log"),
     benchmark:
-        "results/benchmarks/calibration/calibration.tsv"
+        results("benchmarks/calibration/calibration.tsv")
     conda:
         "../envs/specverse.yaml"
     params:
@@ -37,19 +37,19 @@ rule figure_calibration:
     input:
         size_table=rules.calibration.output.size_table,
         coverage=rules.calibration.output.coverage,
-        codebook="results/data/codebook.csv",
+        codebook=results("data/codebook.csv"),
     output:
         png=report(
-            "results/figures/calibration.png",
+            results("figures/calibration.png"),
             caption="../report/calibration.rst",
             category="3 Which inference to trust",
             labels={"figure": "size and coverage"},
         ),
-        pdf="results/figures/calibration.pdf",
+        pdf=results("figures/calibration.pdf"),
     log:
-        "results/logs/figures/calibration.log",
+        results("logs/figures/calibration.log"),
     benchmark:
-        "results/benchmarks/figures/calibration.tsv"
+        results("benchmarks/figures/calibration.tsv")
     conda:
         "../envs/specverse.yaml"
     params:

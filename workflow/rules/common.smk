@@ -4,6 +4,7 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from specverse.study.plan import ConfigError, build_multiverse, check_inference
+from specverse.study.runs import run_dir
 from specverse.study.workflow_layout import WorkflowLayout
 
 validate(config, schema="../schemas/config.schema.yaml")
@@ -12,7 +13,15 @@ try:
     check_inference(config)
 except ConfigError as err:
     raise WorkflowError(f"invalid multiverse configuration: {err}") from None
-LAYOUT = WorkflowLayout(MULTIVERSE)
+# results/<data>-<config> (the schema checked `run`): two runs -- the demo data, a user's
+# file, the test config -- never mix, and neither do their reports
+RESULTS = run_dir(config, workflow.overwrite_configfiles)
+LAYOUT = WorkflowLayout(MULTIVERSE, RESULTS)
+
+
+def results(path):
+    """A path inside this run's results folder."""
+    return f"{RESULTS}/{path}"
 
 
 wildcard_constraints:

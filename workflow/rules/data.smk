@@ -7,12 +7,12 @@ rule build_dataset:
     input:
         build_dataset_inputs(),
     output:
-        analysis="results/data/analysis.csv",
-        codebook="results/data/codebook.csv",
+        analysis=results("data/analysis.csv"),
+        codebook=results("data/codebook.csv"),
     log:
-        "results/logs/data/build_dataset.log",
+        results("logs/data/build_dataset.log"),
     benchmark:
-        "results/benchmarks/data/build_dataset.tsv"
+        results("benchmarks/data/build_dataset.tsv")
     conda:
         "../envs/specverse.yaml"
     params:

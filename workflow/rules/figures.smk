@@ -6,30 +6,30 @@ FIG_LABELS = {"scenario": "{scenario}", "treatment": "{treatment}"}
 
 rule figure_curve:
     input:
-        models="results/multiverse/models.parquet",
-        codebook="results/data/codebook.csv",
-        table2="results/replication/table2.csv",
+        models=results("multiverse/models.parquet"),
+        codebook=results("data/codebook.csv"),
+        table2=results("replication/table2.csv"),
     output:
         png=report(
-            "results/figures/curve_{scenario}_{treatment}.png",
+            results("figures/curve_{scenario}_{treatment}.png"),
             caption="../report/curve.rst",
             category="2 Specification curves",
             subcategory="{scenario}",
             labels={**FIG_LABELS, "figure": "specification curve"},
         ),
-        pdf="results/figures/curve_{scenario}_{treatment}.pdf",
+        pdf=results("figures/curve_{scenario}_{treatment}.pdf"),
         p_png=report(
-            "results/figures/pvalues_{scenario}_{treatment}.png",
+            results("figures/pvalues_{scenario}_{treatment}.png"),
             caption="../report/pvalues.rst",
             category="3 p-values by inference method",
             subcategory="{scenario}",
             labels={**FIG_LABELS, "figure": "p-values along the curve"},
         ),
-        p_pdf="results/figures/pvalues_{scenario}_{treatment}.pdf",
+        p_pdf=results("figures/pvalues_{scenario}_{treatment}.pdf"),
     log:
-        "results/logs/figures/curve/{scenario}_{treatment}.log",
+        results("logs/figures/curve/{scenario}_{treatment}.log"),
     benchmark:
-        "results/benchmarks/figures/curve/{scenario}_{treatment}.tsv"
+        results("benchmarks/figures/curve/{scenario}_{treatment}.tsv")
     conda:
         "../envs/specverse.yaml"
     params:
@@ -40,21 +40,21 @@ rule figure_curve:
 
 rule figure_joint:
     input:
-        tests="results/multiverse/joint_tests.csv",
-        curves="results/multiverse/joint_null_curves.csv",
-        codebook="results/data/codebook.csv",
+        tests=results("multiverse/joint_tests.csv"),
+        curves=results("multiverse/joint_null_curves.csv"),
+        codebook=results("data/codebook.csv"),
     output:
         png=report(
-            "results/figures/joint_{scenario}.png",
+            results("figures/joint_{scenario}.png"),
             caption="../report/joint.rst",
             category="4 Joint inference on the curve",
             labels={"scenario": "{scenario}", "figure": "observed curve vs null band"},
         ),
-        pdf="results/figures/joint_{scenario}.pdf",
+        pdf=results("figures/joint_{scenario}.pdf"),
     log:
-        "results/logs/figures/joint/{scenario}.log",
+        results("logs/figures/joint/{scenario}.log"),
     benchmark:
-        "results/benchmarks/figures/joint/{scenario}.tsv"
+        results("benchmarks/figures/joint/{scenario}.tsv")
     conda:
         "../envs/specverse.yaml"
     script:
@@ -63,28 +63,28 @@ rule figure_joint:
 
 rule figure_influence:
     input:
-        influence="results/multiverse/influence.csv",
-        variance="results/multiverse/variance_decomposition.csv",
-        codebook="results/data/codebook.csv",
+        influence=results("multiverse/influence.csv"),
+        variance=results("multiverse/variance_decomposition.csv"),
+        codebook=results("data/codebook.csv"),
     output:
         png=report(
-            "results/figures/influence_{scenario}.png",
+            results("figures/influence_{scenario}.png"),
             caption="../report/influence.rst",
             category="5 Which choices matter",
             labels={"scenario": "{scenario}", "figure": "influence of each choice"},
         ),
-        pdf="results/figures/influence_{scenario}.pdf",
+        pdf=results("figures/influence_{scenario}.pdf"),
         var_png=report(
-            "results/figures/variance_{scenario}.png",
+            results("figures/variance_{scenario}.png"),
             caption="../report/variance.rst",
             category="5 Which choices matter",
             labels={"scenario": "{scenario}", "figure": "variance decomposition"},
         ),
-        var_pdf="results/figures/variance_{scenario}.pdf",
+        var_pdf=results("figures/variance_{scenario}.pdf"),
     log:
-        "results/logs/figures/influence/{scenario}.log",
+        results("logs/figures/influence/{scenario}.log"),
     benchmark:
-        "results/benchmarks/figures/influence/{scenario}.tsv"
+        results("benchmarks/figures/influence/{scenario}.tsv")
     conda:
         "../envs/specverse.yaml"
     script:
@@ -95,19 +95,19 @@ rule figure_nulls:
     input:
         draws=rules.paper_nulls.output.draws,
         tests=rules.paper_nulls.output.tests,
-        codebook="results/data/codebook.csv",
+        codebook=results("data/codebook.csv"),
     output:
         png=report(
-            "results/figures/nulls_{scenario}.png",
+            results("figures/nulls_{scenario}.png"),
             caption="../report/nulls.rst",
             category="6 Null distributions of the paper's models",
             labels={"scenario": "{scenario}", "figure": "null distributions"},
         ),
-        pdf="results/figures/nulls_{scenario}.pdf",
+        pdf=results("figures/nulls_{scenario}.pdf"),
     log:
-        "results/logs/figures/nulls/{scenario}.log",
+        results("logs/figures/nulls/{scenario}.log"),
     benchmark:
-        "results/benchmarks/figures/nulls/{scenario}.tsv"
+        results("benchmarks/figures/nulls/{scenario}.tsv")
     conda:
         "../envs/specverse.yaml"
     script:
@@ -116,20 +116,20 @@ rule figure_nulls:
 
 rule figure_table2:
     input:
-        table2="results/replication/table2.csv",
-        codebook="results/data/codebook.csv",
+        table2=results("replication/table2.csv"),
+        codebook=results("data/codebook.csv"),
     output:
         png=report(
-            "results/figures/table2_coefficients.png",
+            results("figures/table2_coefficients.png"),
             caption="../report/table2.rst",
             category="1 Replication of the paper",
             labels={"figure": "Table 2: ours vs published"},
         ),
-        pdf="results/figures/table2_coefficients.pdf",
+        pdf=results("figures/table2_coefficients.pdf"),
     log:
-        "results/logs/figures/table2.log",
+        results("logs/figures/table2.log"),
     benchmark:
-        "results/benchmarks/figures/table2.tsv"
+        results("benchmarks/figures/table2.tsv")
     conda:
         "../envs/specverse.yaml"
     script:
@@ -138,13 +138,13 @@ rule figure_table2:
 
 rule figure_confounding:
     input:
-        models="results/multiverse/models.parquet",
+        models=results("multiverse/models.parquet"),
         contour=rules.paper_sensitivity.output.contour,
         points=rules.paper_sensitivity.output.points,
-        codebook="results/data/codebook.csv",
+        codebook=results("data/codebook.csv"),
     output:
         png=report(
-            "results/figures/robustness_values_{scenario}.png",
+            results("figures/robustness_values_{scenario}.png"),
             caption="../report/robustness_values.rst",
             category="7 How strong a hidden confounder would have to be",
             labels={
@@ -152,9 +152,9 @@ rule figure_confounding:
                 "figure": "robustness value along the curves",
             },
         ),
-        pdf="results/figures/robustness_values_{scenario}.pdf",
+        pdf=results("figures/robustness_values_{scenario}.pdf"),
         contour_png=report(
-            "results/figures/contour_model3_{scenario}.png",
+            results("figures/contour_model3_{scenario}.png"),
             caption="../report/contour_model3.rst",
             category="7 How strong a hidden confounder would have to be",
             labels={
@@ -162,11 +162,11 @@ rule figure_confounding:
                 "figure": "Model 3 sensitivity contours",
             },
         ),
-        contour_pdf="results/figures/contour_model3_{scenario}.pdf",
+        contour_pdf=results("figures/contour_model3_{scenario}.pdf"),
     log:
-        "results/logs/figures/confounding/{scenario}.log",
+        results("logs/figures/confounding/{scenario}.log"),
     benchmark:
-        "results/benchmarks/figures/confounding/{scenario}.tsv"
+        results("benchmarks/figures/confounding/{scenario}.tsv")
     conda:
         "../envs/specverse.yaml"
     script:

@@ -7,7 +7,7 @@
 
 rule make_variant:
     input:
-        "results/data/analysis.csv",
+        results("data/analysis.csv"),
     output:
         LAYOUT.variant,
     log:
@@ -46,12 +46,12 @@ rule aggregate_multiverse:
     input:
         LAYOUT.cell_files(),
     output:
-        specs="results/multiverse/fitted/specifications.parquet",
-        models="results/multiverse/fitted/models.parquet",
+        specs=results("multiverse/fitted/specifications.parquet"),
+        models=results("multiverse/fitted/models.parquet"),
     log:
-        "results/logs/multiverse/aggregate.log",
+        results("logs/multiverse/aggregate.log"),
     benchmark:
-        "results/benchmarks/multiverse/aggregate.tsv"
+        results("benchmarks/multiverse/aggregate.tsv")
     conda:
         "../envs/specverse.yaml"
     params:

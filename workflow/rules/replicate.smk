@@ -4,19 +4,19 @@
 
 rule replicate_tables:
     input:
-        analysis="results/data/analysis.csv",
-        codebook="results/data/codebook.csv",
+        analysis=results("data/analysis.csv"),
+        codebook=results("data/codebook.csv"),
     output:
-        table1="results/replication/table1.csv",
-        table1_md="results/replication/table1.md",
-        table2="results/replication/table2.csv",
-        table2_md="results/replication/table2.md",
-        table2_tex="results/replication/table2.tex",
-        fit="results/replication/table2_fit.csv",
+        table1=results("replication/table1.csv"),
+        table1_md=results("replication/table1.md"),
+        table2=results("replication/table2.csv"),
+        table2_md=results("replication/table2.md"),
+        table2_tex=results("replication/table2.tex"),
+        fit=results("replication/table2_fit.csv"),
     log:
-        "results/logs/replicate/replicate_tables.log",
+        results("logs/replicate/replicate_tables.log"),
     benchmark:
-        "results/benchmarks/replicate/replicate_tables.tsv"
+        results("benchmarks/replicate/replicate_tables.tsv")
     conda:
         "../envs/specverse.yaml"
     params:

@@ -4,26 +4,26 @@
 
 rule verdict:
     input:
-        analysis="results/data/analysis.csv",
+        analysis=results("data/analysis.csv"),
     output:
-        posterior="results/verdict/posterior.csv",
-        particles="results/verdict/posterior_particles.csv",
-        probabilities="results/verdict/probabilities.csv",
+        posterior=results("verdict/posterior.csv"),
+        particles=results("verdict/posterior_particles.csv"),
+        probabilities=results("verdict/probabilities.csv"),
         models=report(
-            "results/verdict/model_probabilities.csv",
+            results("verdict/model_probabilities.csv"),
             caption="../report/verdict_models.rst",
             category="0 The verdict",
             labels={"table": "model probabilities (CSV)"},
         ),
-        checks="results/verdict/predictive_checks.csv",
-        reachability="results/verdict/reachability.csv",
-        generations="results/verdict/generations.csv",
-        text="results/verdict/verdict.md",
-        info="results/verdict/run_info.json",
+        checks=results("verdict/predictive_checks.csv"),
+        reachability=results("verdict/reachability.csv"),
+        generations=results("verdict/generations.csv"),
+        text=results("verdict/verdict.md"),
+        info=results("verdict/run_info.json"),
     log:
-        "results/logs/verdict/verdict.log",
+        results("logs/verdict/verdict.log"),
     benchmark:
-        "results/benchmarks/verdict/verdict.tsv"
+        results("benchmarks/verdict/verdict.tsv")
     conda:
         "../envs/specverse.yaml"
     params:
@@ -41,31 +41,31 @@ rule figure_verdict:
         posterior=rules.verdict.output.posterior,
     output:
         posterior=report(
-            "results/figures/verdict_posterior.png",
+            results("figures/verdict_posterior.png"),
             caption="../report/verdict_posterior.rst",
             category="0 The verdict",
             labels={"figure": "posterior of the two effects"},
         ),
         checks=report(
-            "results/figures/verdict_checks.png",
+            results("figures/verdict_checks.png"),
             caption="../report/verdict_checks.rst",
             category="0 The verdict",
             labels={"figure": "predictive checks"},
         ),
         reachability=report(
-            "results/figures/verdict_reachability.png",
+            results("figures/verdict_reachability.png"),
             caption="../report/verdict_reachability.rst",
             category="0 The verdict",
             labels={"figure": "reachability without an effect"},
         ),
         pdfs=[
-            f"results/figures/verdict_{n}.pdf"
+            results(f"figures/verdict_{n}.pdf")
             for n in ("posterior", "checks", "reachability")
         ],
     log:
-        "results/logs/figures/verdict.log",
+        results("logs/figures/verdict.log"),
     benchmark:
-        "results/benchmarks/figures/verdict.tsv"
+        results("benchmarks/figures/verdict.tsv")
     conda:
         "../envs/specverse.yaml"
     script:

@@ -13,27 +13,29 @@ from typing import Mapping
 
 from .plan import Multiverse, cell_label
 
-VARIANT = "results/variants/{scenario}/{baseline}.parquet"
-CELLS_DIR = "results/multiverse/cells"
+VARIANT = "variants/{scenario}/{baseline}.parquet"
+CELLS_DIR = "multiverse/cells"
 
 
 class WorkflowLayout:
-    """Paths and wildcard helpers for one validated multiverse."""
+    """Paths and wildcard helpers for one validated multiverse, below the run's results
+    folder ``root`` (:mod:`.runs`)."""
 
-    def __init__(self, universe: Multiverse):
+    def __init__(self, universe: Multiverse, root: str = "results"):
         self.universe = universe
+        self.root = root
+        self.cells_dir = f"{root}/{CELLS_DIR}"
         label = cell_label({d: "{" + d + "}" for d in universe.fan_out}, universe.fan_out)
-        self.variant = VARIANT
-        self.variant_log = "results/logs/multiverse/make_variant/{scenario}/{baseline}.log"
-        self.variant_benchmark = "results/benchmarks/multiverse/make_variant/{scenario}/{baseline}.tsv"
-        self.cell = f"{CELLS_DIR}/{label}.parquet"
-        self.cell_wild_null = f"{CELLS_DIR}/{label}_wild_null.npz"
-        self.cell_log = f"results/logs/multiverse/estimate_cell/{label}.log"
-        self.cell_benchmark = f"results/benchmarks/multiverse/estimate_cell/{label}.tsv"
+        self.variant = f"{root}/{VARIANT}"
+        self.variant_log = f"{root}/logs/multiverse/make_variant/{{scenario}}/{{baseline}}.log"
+        self.variant_benchmark = f"{root}/benchmarks/multiverse/make_variant/{{scenario}}/{{baseline}}.tsv"
+        self.cell = f"{self.cells_dir}/{label}.parquet"
+        self.cell_wild_null = f"{self.cells_dir}/{label}_wild_null.npz"
+        self.cell_log = f"{root}/logs/multiverse/estimate_cell/{label}.log"
+        self.cell_benchmark = f"{root}/benchmarks/multiverse/estimate_cell/{label}.tsv"
 
-    @staticmethod
-    def variant_path(scenario: str, baseline: str) -> str:
-        return VARIANT.format(scenario=scenario, baseline=baseline)
+    def variant_path(self, scenario: str, baseline: str) -> str:
+        return self.variant.format(scenario=scenario, baseline=baseline)
 
     def constraints(self, dims) -> dict[str, str]:
         """Wildcard constraints from the configured options: exact alternations."""
@@ -62,11 +64,11 @@ class WorkflowLayout:
 
     def cell_files(self) -> list[str]:
         """Every cell's output, in canonical order (the aggregation's input)."""
-        return [f"{CELLS_DIR}/{cell_label(c, self.universe.fan_out)}.parquet" for c in self.universe.cells()]
+        return [f"{self.cells_dir}/{cell_label(c, self.universe.fan_out)}.parquet" for c in self.universe.cells()]
 
     def family_wild_null(self, wildcards: Mapping[str, str]) -> list[str]:
         """The kept wild draws of every cell holding models of one family (the job's
         scenario and treatment), in canonical order: one cell under the default fan-out."""
         family = {d: str(wildcards[d]) for d in ("scenario", "treatment")}
-        return [f"{CELLS_DIR}/{cell_label(c, self.universe.fan_out)}_wild_null.npz" for c in self.universe.cells()
+        return [f"{self.cells_dir}/{cell_label(c, self.universe.fan_out)}_wild_null.npz" for c in self.universe.cells()
                 if all(c.get(d, v) == v for d, v in family.items())]
