@@ -77,7 +77,7 @@ rule finalize_multiverse:
         tests=report(
             results("multiverse/joint_tests.csv"),
             caption="../report/joint_tests_table.rst",
-            category="4 Joint inference on the curve",
+            category="07 Joint inference on the curve",
             labels={"table": "joint tests (CSV)"},
         ),
         curves=results("multiverse/joint_null_curves.csv"),
@@ -100,7 +100,7 @@ rule influence:
         influence=report(
             results("multiverse/influence.csv"),
             caption="../report/influence_table.rst",
-            category="5 Which choices matter",
+            category="08 Which choices matter",
             labels={"table": "influence (CSV)"},
         ),
         variance=results("multiverse/variance_decomposition.csv"),

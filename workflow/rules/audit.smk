@@ -53,13 +53,13 @@ rule audit_figures:
         null_png=report(
             results("figures/audit_null_slopes.png"),
             caption="../report/audit_null_slopes.rst",
-            category="Mechanical-bias audit",
+            category="03 Could the effect be mechanical? The audit",
         ),
         null_pdf=results("figures/audit_null_slopes.pdf"),
         disc_png=report(
             results("figures/audit_discrimination.png"),
             caption="../report/audit_discrimination.rst",
-            category="Mechanical-bias audit",
+            category="03 Could the effect be mechanical? The audit",
         ),
         disc_pdf=results("figures/audit_discrimination.pdf"),
     log:

@@ -9,7 +9,7 @@ rule calibration:
         size_table=report(
             results("calibration/size.csv"),
             caption="../report/calibration_size.rst",
-            category="3 Which inference to trust",
+            category="06 Which inference to trust",
             labels={"table": "size of every method (CSV)"},
         ),
         coverage=results("calibration/coverage.csv"),
@@ -42,7 +42,7 @@ rule figure_calibration:
         png=report(
             results("figures/calibration.png"),
             caption="../report/calibration.rst",
-            category="3 Which inference to trust",
+            category="06 Which inference to trust",
             labels={"figure": "size and coverage"},
         ),
         pdf=results("figures/calibration.pdf"),

@@ -13,7 +13,7 @@ rule figure_curve:
         png=report(
             results("figures/curve_{scenario}_{treatment}.png"),
             caption="../report/curve.rst",
-            category="2 Specification curves",
+            category="04 Specification curves",
             subcategory="{scenario}",
             labels={**FIG_LABELS, "figure": "specification curve"},
         ),
@@ -21,7 +21,7 @@ rule figure_curve:
         p_png=report(
             results("figures/pvalues_{scenario}_{treatment}.png"),
             caption="../report/pvalues.rst",
-            category="3 p-values by inference method",
+            category="05 p-values by inference method",
             subcategory="{scenario}",
             labels={**FIG_LABELS, "figure": "p-values along the curve"},
         ),
@@ -47,7 +47,7 @@ rule figure_joint:
         png=report(
             results("figures/joint_{scenario}.png"),
             caption="../report/joint.rst",
-            category="4 Joint inference on the curve",
+            category="07 Joint inference on the curve",
             labels={"scenario": "{scenario}", "figure": "observed curve vs null band"},
         ),
         pdf=results("figures/joint_{scenario}.pdf"),
@@ -70,14 +70,14 @@ rule figure_influence:
         png=report(
             results("figures/influence_{scenario}.png"),
             caption="../report/influence.rst",
-            category="5 Which choices matter",
+            category="08 Which choices matter",
             labels={"scenario": "{scenario}", "figure": "influence of each choice"},
         ),
         pdf=results("figures/influence_{scenario}.pdf"),
         var_png=report(
             results("figures/variance_{scenario}.png"),
             caption="../report/variance.rst",
-            category="5 Which choices matter",
+            category="08 Which choices matter",
             labels={"scenario": "{scenario}", "figure": "variance decomposition"},
         ),
         var_pdf=results("figures/variance_{scenario}.pdf"),
@@ -100,7 +100,7 @@ rule figure_nulls:
         png=report(
             results("figures/nulls_{scenario}.png"),
             caption="../report/nulls.rst",
-            category="6 Null distributions of the paper's models",
+            category="09 Null distributions of the paper's models",
             labels={"scenario": "{scenario}", "figure": "null distributions"},
         ),
         pdf=results("figures/nulls_{scenario}.pdf"),
@@ -122,7 +122,7 @@ rule figure_table2:
         png=report(
             results("figures/table2_coefficients.png"),
             caption="../report/table2.rst",
-            category="1 Replication of the paper",
+            category="02 Replication of the paper",
             labels={"figure": "Table 2: ours vs published"},
         ),
         pdf=results("figures/table2_coefficients.pdf"),
@@ -146,7 +146,7 @@ rule figure_confounding:
         png=report(
             results("figures/robustness_values_{scenario}.png"),
             caption="../report/robustness_values.rst",
-            category="7 How strong a hidden confounder would have to be",
+            category="10 How strong a hidden confounder would have to be",
             labels={
                 "scenario": "{scenario}",
                 "figure": "robustness value along the curves",
@@ -156,7 +156,7 @@ rule figure_confounding:
         contour_png=report(
             results("figures/contour_model3_{scenario}.png"),
             caption="../report/contour_model3.rst",
-            category="7 How strong a hidden confounder would have to be",
+            category="10 How strong a hidden confounder would have to be",
             labels={
                 "scenario": "{scenario}",
                 "figure": "Model 3 sensitivity contours",

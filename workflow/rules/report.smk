@@ -16,19 +16,19 @@ rule report_tables:
         joint=report(
             results("report/joint_tests.html"),
             caption="../report/joint_tests_table.rst",
-            category="4 Joint inference on the curve",
+            category="07 Joint inference on the curve",
             labels={"table": "joint tests"},
         ),
         table2=report(
             results("report/table2.html"),
             caption="../report/table2_table.rst",
-            category="1 Replication of the paper",
+            category="02 Replication of the paper",
             labels={"table": "Table 2 (ours and published)"},
         ),
         influence=report(
             results("report/model_uncertainty.html"),
             caption="../report/model_uncertainty_table.rst",
-            category="5 Which choices matter",
+            category="08 Which choices matter",
             labels={"table": "model uncertainty (Young & Holsteen)"},
         ),
     log:

@@ -12,7 +12,7 @@ rule verdict:
         models=report(
             results("verdict/model_probabilities.csv"),
             caption="../report/verdict_models.rst",
-            category="0 The verdict",
+            category="01 The answer",
             labels={"table": "model probabilities (CSV)"},
         ),
         checks=results("verdict/predictive_checks.csv"),
@@ -43,19 +43,19 @@ rule figure_verdict:
         posterior=report(
             results("figures/verdict_posterior.png"),
             caption="../report/verdict_posterior.rst",
-            category="0 The verdict",
+            category="01 The answer",
             labels={"figure": "posterior of the two effects"},
         ),
         checks=report(
             results("figures/verdict_checks.png"),
             caption="../report/verdict_checks.rst",
-            category="0 The verdict",
+            category="01 The answer",
             labels={"figure": "predictive checks"},
         ),
         reachability=report(
             results("figures/verdict_reachability.png"),
             caption="../report/verdict_reachability.rst",
-            category="0 The verdict",
+            category="01 The answer",
             labels={"figure": "reachability without an effect"},
         ),
         pdfs=[
