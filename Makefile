@@ -10,7 +10,12 @@ CONFIG ?=
 CONFIG_ARG = $(if $(CONFIG),--configfile $(CONFIG))
 RUN_DIR = $(shell $(BIN)/python -m specverse.study.runs $(CONFIG))
 
-.PHONY: setup setup-dev run report test test-fast bench slurm-test lint lock clean
+.DEFAULT_GOAL := help
+.PHONY: help setup setup-dev run report test test-fast bench slurm-test lint lock clean
+
+## make help: this list
+help:
+	@grep -h '^## make' $(MAKEFILE_LIST) | sed 's/^## /  /'
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,9 +51,11 @@ report: setup
 test: setup-dev
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -ra
 
+## make test-fast: the tests without the end-to-end workflow runs (about a minute)
 test-fast: setup-dev
 	$(BIN)/python -m pytest -n 2 -m "not slow and not slurm" -ra
 
+## make lint: snakemake --lint and snakefmt on the workflow
 lint: setup-dev
 	$(BIN)/snakemake --lint
 	$(BIN)/snakefmt --check Snakefile workflow/rules
@@ -61,8 +68,10 @@ bench: $(VENV)/.bench-stamp
 slurm-test: setup-dev
 	bash .ci/slurm.sh
 
+## make lock: record the exact installed versions in requirements.lock.txt
 lock:
 	$(BIN)/pip freeze --exclude-editable > requirements.lock.txt
 
+## make clean: remove every run's results and Snakemake's state
 clean:
 	rm -rf results .snakemake
