@@ -19,7 +19,7 @@ from specverse.analysis.models import model_table
 from specverse.analysis.summary import summarize
 from specverse.engine import ols_influence
 from specverse.study import plan, spec_table, variants
-from specverse.study.evaluate import evaluate_cell
+from specverse.study.evaluate import evaluate_cell, evaluate_cell_and_draws
 from specverse.study.plan import build_multiverse
 
 from _workflow_sandbox import run_results
@@ -280,6 +280,19 @@ def test_cells_are_invariant_to_fan_out(variant_tables, load_config):
     other = spec_table.combine_cells([evaluate_cell(variant_tables, whole, {}, seed=6, inference=config["inference"])])
     pd.testing.assert_series_equal(one["estimate"], other["estimate"])
     assert not one["p_pairs"].equals(other["p_pairs"])
+
+
+def test_worker_processes_do_not_change_a_cell(variant_tables, load_config):
+    """A cell spread over joblib workers (a job given several cores) equals the serial one,
+    table and kept wild draws, to the bit."""
+    config = small_config(load_config, controls=["full", "none"], sample=["all", "no_london"],
+                          treatment=["target_on", "target_on_and_stretch"])
+    universe = build_multiverse(config)
+    serial = evaluate_cell_and_draws(variant_tables, universe, {}, seed=5, inference=config["inference"])
+    parallel = evaluate_cell_and_draws(variant_tables, universe, {}, seed=5, inference=config["inference"], n_jobs=3)
+    pd.testing.assert_frame_equal(serial.table, parallel.table, check_exact=True)
+    for field in ("model_id", "term", "t", "t_star"):
+        np.testing.assert_array_equal(getattr(serial.wild_null, field), getattr(parallel.wild_null, field))
 
 
 # --- aggregation ----------------------------------------------------------------------

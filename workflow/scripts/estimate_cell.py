@@ -16,6 +16,7 @@ estimates = evaluate_cell_and_draws(
     params.cell,
     seed=int(params.seed),
     inference=params.inference,
+    n_jobs=snakemake.threads,  # noqa: F821 (1 unless the job is given more, e.g. --set-threads)
 )
 table = estimates.table
 io.write_parquet(table, snakemake.output.table)  # noqa: F821

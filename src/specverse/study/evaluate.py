@@ -57,14 +57,15 @@ def evaluate_cell(
     *,
     seed: int,
     inference: Mapping,
+    n_jobs: int = 1,
 ) -> pd.DataFrame:
     """Every specification x reported term of one cell, as rows of the specification table.
 
     variants maps (scenario, baseline) to the variant table (see variants.build_variant).
     inference: methods, draws, wild_weights, permutation, alpha, se_type (studentization
-    of the resampled statistics).
+    of the resampled statistics).  n_jobs: worker processes (the results do not depend on it).
     """
-    return evaluate_cell_and_draws(variants, universe, cell, seed=seed, inference=inference).table
+    return evaluate_cell_and_draws(variants, universe, cell, seed=seed, inference=inference, n_jobs=n_jobs).table
 
 
 @dataclass(frozen=True)
@@ -83,11 +84,12 @@ def evaluate_cell_and_draws(
     *,
     seed: int,
     inference: Mapping,
+    n_jobs: int = 1,
 ) -> CellEstimates:
     """:func:`evaluate_cell`, keeping the wild draws (see :class:`CellEstimates`)."""
     data = _Variants(variants)
     models = _resolve_models(data, universe, universe.specs(cell))
-    fits, draws, wild_parts = _estimate(data, models, universe, seed=seed, inference=inference)
+    fits, draws, wild_parts = _estimate(data, models, universe, seed=seed, inference=inference, n_jobs=n_jobs)
     table = _assemble(models, fits, draws, methods=tuple(inference.get("methods", ())),
                       studentized=inference.get("se_type", "HC1"))
     table = table if table.empty else _on_common_scale(table, data)
@@ -261,7 +263,8 @@ def _data_condition(condition: str, model: _Model, data: _Variants) -> bool:
 BATCH_KEY = ("scenario", "baseline", "outcome", "estimator", "treatment", "sample")
 
 
-def _estimate(data: _Variants, models: list[_Model], universe: Multiverse, *, seed: int, inference: Mapping):
+def _estimate(data: _Variants, models: list[_Model], universe: Multiverse, *, seed: int, inference: Mapping,
+              n_jobs: int = 1):
     """Fit and resample the cell's models, batch by batch.
 
     A batch shares the outcome vector, weights and estimator (BATCH_KEY fixes them, plus
@@ -271,73 +274,99 @@ def _estimate(data: _Variants, models: list[_Model], universe: Multiverse, *, se
     (fan-out) it was computed in. When `controls` is fanned out, a job therefore fits its
     batch-mates too (cheap) and keeps only its own rows. Resampling, the expensive part,
     runs once per model of the cell; the engine draws each specification on its own.
+
+    ``n_jobs`` > 1 spreads the batches over that many worker processes (joblib; each
+    keeps one BLAS thread): a job given several cores (Snakemake ``threads``) uses them,
+    and since every batch is computed whole, with seeds from its family, the results do
+    not depend on ``n_jobs``.
     """
-    methods = tuple(inference.get("methods", ()))
-    alpha = float(inference.get("alpha", 0.05))
-    se_types = universe.options["se_type"]
     by_key: dict[Spec, int] = {m.spec: i for i, m in enumerate(models)}
     batches: dict[tuple, list[int]] = {}
     for i, model in enumerate(models):
         batches.setdefault(tuple(getattr(model.spec, d) for d in BATCH_KEY), []).append(i)
+    tasks = list(enumerate(batches.values()))
+    if n_jobs > 1 and len(tasks) > 1:
+        from joblib import Parallel, delayed
 
-    fit_parts, draw_parts, wild_parts = [], [], []
-    for key, idx in batches.items():
-        outcome, estimator = key[2], key[3]
-        df = data.frame(models[idx[0]].spec)
-        y = df[OUTCOME_COLUMN[outcome]].to_numpy(dtype=float)
-        regressors = df[list(REGRESSOR_COLUMNS)].to_numpy(dtype=float)
-        weights = None
-        if estimator in ESTIMATOR_WEIGHTS:
-            weights = data.col(models[idx[0]].spec, ESTIMATOR_WEIGHTS[estimator])
-        # The canonical batch: this batch's model for every configured controls option.
-        template = models[idx[0]].spec
-        canonical = []
-        for option in universe.options["controls"]:
-            spec = replace(template, controls=option)
-            if spec in by_key:
-                canonical.append(models[by_key[spec]])
-            else:
-                extra = _Model(spec)
-                _resolve_rows(extra, data)
-                canonical.append(extra)
-        reg_specs = [_reg_spec(m) for m in canonical]
-        fit = fit_specs(
-            y,
-            regressors,
-            reg_specs,
-            weights=weights,
-            estimator=ESTIMATOR_ENGINE[estimator],
-            se_types=se_types,
-            alpha=alpha,
-            huber_maxiter=int(inference.get("huber_maxiter", 500)),
-        )
-        position = {id(m): j for j, m in enumerate(canonical)}
-        mine = np.full(len(canonical), -1)
-        for i in idx:
-            mine[position[id(models[i])]] = i
-        fit["model"] = mine[fit["spec"].to_numpy()]
-        fit_parts.append(fit[fit["model"] >= 0])
-        if not methods:
-            continue
-        fitted_ok = set(fit.loc[(fit["status"] == "ok") & (fit["model"] >= 0), "model"].unique())
-        live = [i for i in sorted(idx, key=lambda i: position[id(models[i])]) if i in fitted_ok and models[i].no_resampling is None and len(models[i].excluded) < len(models[i].se_specs)]
-        if not live:
-            continue
-        family_seed = spec_seed(seed, template.family_identity())
-        stud = studentizing_se_type(estimator, inference.get("se_type", "HC1"))
-        res, wild_t = _resample(y, regressors, [reg_specs[position[id(models[i])]] for i in live], family_seed,
-                                weights, estimator, methods, inference, alpha, stud)
-        res["model"] = np.asarray(live)[res["spec"].to_numpy()]
-        res["se_type"] = stud
-        draw_parts.append(res)
-        for i, kept in zip(live, wild_t):
-            if kept is not None:
-                spec = models[i].spec
-                wild_parts.extend((spec.model_id, term, kept["t"][j], kept["t_star"][:, j].astype(np.float32))
-                                  for j, term in enumerate(spec.treatment_terms))
+        # round-robin: neighbouring batches (same estimator, similar cost) go to different workers
+        chunks = [tasks[w::n_jobs] for w in range(min(n_jobs, len(tasks)))]
+        done = Parallel(n_jobs=len(chunks), backend="loky")(
+            delayed(_estimate_batches)(data, models, by_key, chunk, universe, seed, inference) for chunk in chunks)
+        results = sorted((r for part in done for r in part), key=lambda r: r[0])
+    else:
+        results = _estimate_batches(data, models, by_key, tasks, universe, seed, inference)
+    fit_parts = [r[1] for r in results]
+    draw_parts = [r[2] for r in results if r[2] is not None]
+    wild_parts = [w for r in results for w in r[3]]
     fits = pd.concat(fit_parts, ignore_index=True) if fit_parts else None
     draws = pd.concat(draw_parts, ignore_index=True) if draw_parts else None
     return fits, draws, wild_parts
+
+
+def _estimate_batches(data, models, by_key, tasks, universe, seed, inference) -> list[tuple]:
+    """``(batch number, fit rows, resampling rows or None, kept wild t*)`` per batch."""
+    return [(b, *_estimate_batch(data, models, by_key, idx, universe, seed, inference)) for b, idx in tasks]
+
+
+def _estimate_batch(data, models, by_key, idx, universe, seed, inference):
+    """Fit one batch (its canonical controls set) and resample its models of the cell."""
+    methods = tuple(inference.get("methods", ()))
+    alpha = float(inference.get("alpha", 0.05))
+    template = models[idx[0]].spec
+    outcome, estimator = template.outcome, template.estimator
+    df = data.frame(template)
+    y = df[OUTCOME_COLUMN[outcome]].to_numpy(dtype=float)
+    regressors = df[list(REGRESSOR_COLUMNS)].to_numpy(dtype=float)
+    weights = None
+    if estimator in ESTIMATOR_WEIGHTS:
+        weights = data.col(template, ESTIMATOR_WEIGHTS[estimator])
+    # The canonical batch: this batch's model for every configured controls option.
+    canonical = []
+    for option in universe.options["controls"]:
+        spec = replace(template, controls=option)
+        if spec in by_key:
+            canonical.append(models[by_key[spec]])
+        else:
+            extra = _Model(spec)
+            _resolve_rows(extra, data)
+            canonical.append(extra)
+    reg_specs = [_reg_spec(m) for m in canonical]
+    fit = fit_specs(
+        y,
+        regressors,
+        reg_specs,
+        weights=weights,
+        estimator=ESTIMATOR_ENGINE[estimator],
+        se_types=universe.options["se_type"],
+        alpha=alpha,
+        huber_maxiter=int(inference.get("huber_maxiter", 500)),
+    )
+    position = {id(m): j for j, m in enumerate(canonical)}
+    mine = np.full(len(canonical), -1)
+    for i in idx:
+        mine[position[id(models[i])]] = i
+    fit["model"] = mine[fit["spec"].to_numpy()]
+    fit = fit[fit["model"] >= 0]
+    if not methods:
+        return fit, None, []
+    fitted_ok = set(fit.loc[fit["status"] == "ok", "model"].unique())
+    live = [i for i in sorted(idx, key=lambda i: position[id(models[i])])
+            if i in fitted_ok and models[i].no_resampling is None and len(models[i].excluded) < len(models[i].se_specs)]
+    if not live:
+        return fit, None, []
+    family_seed = spec_seed(seed, template.family_identity())
+    stud = studentizing_se_type(estimator, inference.get("se_type", "HC1"))
+    res, wild_t = _resample(y, regressors, [reg_specs[position[id(models[i])]] for i in live], family_seed,
+                            weights, estimator, methods, inference, alpha, stud)
+    res["model"] = np.asarray(live)[res["spec"].to_numpy()]
+    res["se_type"] = stud
+    wild_parts = []
+    for i, kept in zip(live, wild_t):
+        if kept is not None:
+            spec = models[i].spec
+            wild_parts.extend((spec.model_id, term, kept["t"][j], kept["t_star"][:, j].astype(np.float32))
+                              for j, term in enumerate(spec.treatment_terms))
+    return fit, res, wild_parts
 
 
 def _reg_spec(model: _Model) -> RegSpec:
