@@ -25,16 +25,12 @@ from .plan import (
     Exclusion,
     Multiverse,
     Spec,
-    common_scale,
     control_terms,
     dropped_term,
 )
-from .spec_table import COMMON_COLUMNS, FIT_COLUMNS, RESAMPLE_COLUMNS, TABLE_COLUMNS, empty_table, typed
+from .cell_table import COLUMN_INDEX, assemble, on_common_scale
 from .variants import sample_rows
 from .wild_null import WildNull
-
-COLUMN_INDEX = {name: i for i, name in enumerate(REGRESSOR_COLUMNS)}
-
 
 class _Model:
     """A specification without its se_type, resolved against its data variant."""
@@ -90,9 +86,9 @@ def evaluate_cell_and_draws(
     data = _Variants(variants)
     models = _resolve_models(data, universe, universe.specs(cell))
     fits, draws, wild_parts = _estimate(data, models, universe, seed=seed, inference=inference, n_jobs=n_jobs)
-    table = _assemble(models, fits, draws, methods=tuple(inference.get("methods", ())),
-                      studentized=inference.get("se_type", "HC1"))
-    table = table if table.empty else _on_common_scale(table, data)
+    table = assemble(models, fits, draws, methods=tuple(inference.get("methods", ())),
+                     studentized=inference.get("se_type", "HC1"))
+    table = table if table.empty else on_common_scale(table, data.frames)
     return CellEstimates(table, WildNull.from_parts(wild_parts, int(inference.get("draws", 999))))
 
 
@@ -100,22 +96,6 @@ def studentizing_se_type(estimator: str, se_type: str) -> str:
     """The SE type whose rows carry a model's resampled p-values: ``inference.se_type``
     for OLS / WLS; Huber's own H1 covariance (its ``classical`` row) for Huber."""
     return "classical" if ESTIMATOR_ENGINE[estimator] == "huber" else se_type
-
-
-def _on_common_scale(table: pd.DataFrame, data: "_Variants") -> pd.DataFrame:
-    """Add the estimate, SE and CI on the common effect scale (plan.common_scale)."""
-    factor = np.ones(len(table))
-    text = np.empty(len(table), dtype=object)
-    for key, rows in table.groupby(["scenario", "baseline", "outcome"], sort=False).groups.items():
-        scenario, baseline, outcome = key
-        mean_baseline = float(data.frames[(scenario, baseline)]["ni1_2006"].mean())
-        f, t = common_scale(outcome, mean_baseline)
-        idx = table.index.get_indexer(rows)
-        factor[idx], text[idx] = f, t
-    for native, common in zip(("estimate", "std_error", "ci_low", "ci_high"), COMMON_COLUMNS):
-        table[common] = table[native].to_numpy(float) * factor
-    table["common_scale"] = text
-    return typed(table[list(TABLE_COLUMNS)])
 
 
 def model_inputs(variants: Mapping[tuple[str, str], pd.DataFrame], spec: Spec) -> dict:
@@ -393,68 +373,3 @@ def _resample(y, regressors, reg_specs, seed, weights, estimator, methods, infer
         alpha=alpha,
         keep_wild_t=True,
     )
-
-
-def _assemble(models: list[_Model], fits, draws, *, methods: tuple, studentized: str) -> pd.DataFrame:
-    records = []
-    for m_idx, model in enumerate(models):
-        control_str = ";".join(model.controls)
-        for spec in model.se_specs:
-            rule = model.excluded.get(spec.se_type)
-            choices = spec.choices()
-            for term in spec.treatment_terms:
-                records.append(
-                    {
-                        "spec_id": spec.spec_id,
-                        "model_id": spec.model_id,
-                        **choices,
-                        "post_selection": spec.post_selection,
-                        "term": term,
-                        "control_terms": control_str,
-                        "status": rule.status if rule is not None else None,
-                        "_model": m_idx,
-                        "_term": COLUMN_INDEX[term],
-                    }
-                )
-    table = pd.DataFrame.from_records(records)
-    if table.empty:
-        return empty_table()
-    if fits is not None:
-        f = fits.rename(columns={"model": "_model", "term": "_term", "status": "_fit_status"})
-        f = f[["_model", "_term", "se_type", *FIT_COLUMNS, "_fit_status"]]
-        table = table.merge(f, on=["_model", "_term", "se_type"], how="left", validate="many_to_one")
-    else:
-        for col in FIT_COLUMNS:
-            table[col] = np.nan
-        table["_fit_status"] = None
-    estimated = table["status"].isna()
-    missing = estimated & table["_fit_status"].isna()
-    if missing.any():
-        raise RuntimeError(f"engine returned no result for {int(missing.sum())} specification rows (e.g. {table.loc[missing].iloc[0].to_dict()})")
-    table.loc[estimated, "status"] = table.loc[estimated, "_fit_status"]
-    # Excluded rows carry no numbers, even where a sibling SE type of the model was fitted.
-    table.loc[~estimated, list(FIT_COLUMNS)] = np.nan
-    if draws is not None:
-        d = draws.rename(columns={"model": "_model", "term": "_term"})
-        d = d[["_model", "_term", "se_type", *RESAMPLE_COLUMNS, "resample_status"]]
-        table = table.merge(d, on=["_model", "_term", "se_type"], how="left", validate="many_to_one")
-    else:
-        for col in RESAMPLE_COLUMNS:
-            table[col] = np.nan
-        table["resample_status"] = None
-    # Say why every row without resampling results has none.
-    ok = table["status"] == "ok"
-    declared = np.array([models[m].no_resampling is not None for m in table["_model"]], dtype=bool)
-    table.loc[ok & declared, "resample_status"] = [models[m].no_resampling.status for m in table.loc[ok & declared, "_model"]]
-    if not methods:
-        table.loc[ok & ~declared, "resample_status"] = "not_run: inference.methods is empty"
-    table.loc[~ok, "resample_status"] = "not_run: no usable estimate"
-    # Resampled statistics are studentized with one SE type: its row carries them.
-    stud = np.where(table["estimator"].map(ESTIMATOR_ENGINE) == "huber", "classical", studentized)
-    other = ok & ~declared & bool(methods) & (table["se_type"].to_numpy() != stud)
-    table.loc[other, "resample_status"] = [f"not_run: resampled statistics are studentized with {t}; see that row"
-                                           for t in stud[other.to_numpy()]]
-    table.loc[~ok | declared | other, list(RESAMPLE_COLUMNS)] = np.nan
-    if table["resample_status"].isna().any():
-        raise RuntimeError("resampling returned no result for some estimated rows")
-    return table
