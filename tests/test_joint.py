@@ -212,3 +212,17 @@ def test_post_selection_models_are_kept_out_of_the_joint_test(variants):
     assert a[0]["n_post_selection_apart"] == 24 and b[0]["n_post_selection_apart"] == 0
     a[0].pop("n_post_selection_apart"), b[0].pop("n_post_selection_apart")
     assert a == b
+
+
+def test_a_family_of_post_selection_models_only_gets_a_record_without_statistics(variants):
+    """Only post-selection samples (e.g. sample: [no_influential]): nothing to test
+    jointly; the record says how many models were kept apart, and no curve is drawn."""
+    with_post = pd.concat([_small_table(v, b, post_selection_rows=True) for b, v in variants.items()],
+                          ignore_index=True)
+    only_post = with_post[with_post["post_selection"]]
+    recs, curves = joint.joint_test_treatment(only_post, variants, draws=10, seed=3, alpha=0.05)
+    assert [(r["term"], r["n_models"], r["n_post_selection_apart"]) for r in recs] == [("target_on", 0, 24)]
+    assert "p_median" not in recs[0] and curves.empty and list(curves.columns) == joint.CURVE_COLUMNS
+    tests, curves = joint.joint_tests(only_post, variants, "causal",
+                                      draws=10, seed=3, alpha=0.05)
+    assert len(tests) == 1 and tests["n_models"].tolist() == [0] and curves.empty

@@ -48,6 +48,7 @@ QUANTILES = (0.025, 0.5, 0.975)
 P_CLIP = 1e-15
 #: Estimators the null refits (see the module docstring).
 REFITTED_ESTIMATORS = ("ols", "wls_population")
+CURVE_COLUMNS = ["scenario", "treatment", "term", "quantile_rank", "observed", "null_q025", "null_q500", "null_q975"]
 CHECK_RTOL = 1e-6
 
 
@@ -176,13 +177,18 @@ def joint_test_treatment(rows: pd.DataFrame, variants, *, draws: int, seed: int,
     """
     scenario, treatment = rows["scenario"].iloc[0], rows["treatment"].iloc[0]
     post = usable_models(rows, post_selection=True)
+    terms = sorted(post["term"].unique())
     post = post[post["post_selection"]]
     rows = usable_models(rows)
     # canonical order: sums over models (Stouffer's Z) must not depend on the input's row order
     kept = rows[rows["estimator"].isin(REFITTED_ESTIMATORS)].sort_values(["model_id", "term"], kind="stable")
     kept = kept.reset_index(drop=True)
     if kept.empty:
-        raise ValueError(f"joint test {scenario}/{treatment}: no OLS or WLS specification to refit")
+        # e.g. only post-selection samples or only Huber fits: nothing to test jointly, said per term
+        return ([{"scenario": scenario, "treatment": treatment, "term": term, "n_models": 0,
+                  "n_excluded_huber": int(((rows["estimator"] == "huber") & (rows["term"] == term)).sum()),
+                  "n_post_selection_apart": int((post["term"] == term).sum()), "draws": draws, "alpha": alpha}
+                 for term in terms], pd.DataFrame(columns=CURVE_COLUMNS))
     designs, where = build_designs(kept, variants, treatment)
     se_rows = kept["se_type"].astype(str).to_numpy()
     se_types = tuple(sorted(set(se_rows)))
@@ -256,4 +262,5 @@ def joint_tests(models: pd.DataFrame, variants: Mapping[str, pd.DataFrame], scen
         rec, cur = joint_test_treatment(rows, variants, draws=draws, seed=seed, alpha=alpha)
         records.extend(rec)
         curves.append(cur)
-    return pd.DataFrame(records), pd.concat(curves, ignore_index=True)
+    curves = [c for c in curves if not c.empty]
+    return pd.DataFrame(records), (pd.concat(curves, ignore_index=True) if curves else pd.DataFrame(columns=CURVE_COLUMNS))
