@@ -128,9 +128,20 @@ def run_verdict(analysis: pd.DataFrame, published_dir, settings: VerdictSettings
             "simulated_studies_per_second_in_abc": result.simulated / max(result.seconds, 1e-9)}
 
 
+def _tables_origin(directory) -> str:
+    directory = Path(directory).resolve()
+    if directory == default_directory().resolve():
+        return "specverse.study.published (the package's transcription of the paper's tables)"
+    try:
+        return str(directory.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(directory)
+
+
 def _run_info(published: Published, anchor: Anchor, settings: VerdictSettings, result: AbcResult) -> dict:
     return {
-        "published_dir": str(published.directory),
+        # where the published tables came from, without machine-specific absolute paths
+        "published_tables": _tables_origin(published.directory),
         "anchor_scenario": anchor.scenario,
         "areas": anchor.n,
         "target_areas": published.n_target,
