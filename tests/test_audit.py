@@ -313,7 +313,8 @@ def test_anchor_note_names_real_and_simulated_columns(frame):
     assert "user's file" in audit.anchor_note(user, s, None)
 
 
-def test_figures_are_written_with_the_note(frame, tmp_path):
+def test_figures_are_written_with_the_note(frame, tmp_path, monkeypatch):
+    from matplotlib.figure import Figure
     from PIL import Image
 
     from specverse.figures import audit as figures
@@ -323,6 +324,14 @@ def test_figures_are_written_with_the_note(frame, tmp_path):
     draws, summary = audit.null_slopes(anchor, s)
     table = audit.calibration_table(anchor, s, summary, audit.anchor_note(anchor, s, None))
     labels = {d.name: audit.design_label(d.name, d.effect) for d in audit.designs(s)}
+    drawn = []
+    save = Figure.savefig
+
+    def keep(fig, *args, **kwargs):
+        drawn.append(fig)
+        return save(fig, *args, **kwargs)
+
+    monkeypatch.setattr(Figure, "savefig", keep)
     figures.null_slopes_figure(draws, summary, table, labels, tmp_path / "n.png", tmp_path / "n.pdf")
     figures.discrimination_figure(audit.discrimination(anchor, s), table, labels, tmp_path / "d.png",
                                   tmp_path / "d.pdf")
@@ -330,9 +339,68 @@ def test_figures_are_written_with_the_note(frame, tmp_path):
         assert (tmp_path / f"{stem}.pdf").read_bytes()[:4] == b"%PDF"
         dpi = Image.open(tmp_path / f"{stem}.png").info["dpi"]
         assert min(dpi) >= 199.5
+        assert (tmp_path / f"{stem}.csv").stat().st_size > 0  # the data drawn, beside the figure
+    notes = [t.get_text() for t in drawn[0].texts]
+    assert any(t.startswith("SIMULATED BY DESIGN") for t in notes)
     with pytest.raises(ValueError, match="anchor_note"):
         figures.null_slopes_figure(draws, summary, table[table["quantity"] != "anchor_note"], labels,
                                    tmp_path / "x.png")
+
+
+def test_null_slopes_figure_draws_its_data_and_states_the_slope(frame, tmp_path):
+    from specverse.figures import audit as figures
+
+    s = settings(replications=60)
+    anchor = audit.calibrate(frame, s)
+    draws, summary = audit.null_slopes(anchor, s)
+    table = audit.calibration_table(anchor, s, summary, "SIMULATED BY DESIGN")
+    labels = {d.name: audit.design_label(d.name, d.effect) for d in audit.designs(s)}
+    figures.null_slopes_figure(draws, summary, table, labels, tmp_path / "n.png")
+    boxes = pd.read_csv(tmp_path / "n.csv")
+    assert len(boxes) == 2 * len(labels)  # one box per design and panel
+    b = boxes[(boxes["design"] == "b_from_2008") & (boxes["term"] == "target_stretch")].iloc[0]
+    est = draws[(draws["design"] == "b_from_2008") & (draws["term"] == "target_stretch")]["estimate"]
+    assert b["median"] == pytest.approx(est.median()) and b["whisker_high"] == pytest.approx(est.quantile(0.975))
+    assert b["mean"] == pytest.approx(summary.set_index(["design", "term"]).loc[("b_from_2008", "target_stretch"),
+                                                                                 "mean"])
+    title = figures.null_slopes_title(boxes)
+    assert title.startswith(f"With no effect, targets set from the 2008 survey still produce a stretch slope of "
+                            f"{b['mean']:+.2f}")
+    assert "published +0.651" in title
+
+
+def test_discrimination_grouped_by_family_with_the_detail_table(frame, tmp_path):
+    from specverse.figures import audit as figures
+
+    s = settings(replications=40)
+    anchor = audit.calibrate(frame, s)
+    disc = audit.discrimination(anchor, s)
+    table = audit.calibration_table(anchor, s, audit.null_slopes(anchor, s)[1], "SIMULATED BY DESIGN")
+    labels = {d.name: audit.design_label(d.name, d.effect) for d in audit.designs(s)}
+    figures.discrimination_figure(disc, table, labels, tmp_path / "d.png")
+    rates = pd.read_csv(tmp_path / "d.csv")
+    # six families (treatment coefficients) instead of 48 rows; each pools 2 baselines x 4 outcomes
+    assert rates["family"].nunique() == 6 and (rates["specifications"] == 8).all()
+    assert len(rates) == 6 * len(labels)
+    one = disc[(disc["treatment"] == "stretch_2006") & (disc["design"] == "b_from_2008")]
+    row = rates[(rates["treatment"] == "stretch_2006") & (rates["design"] == "b_from_2008")].iloc[0]
+    assert row["median"] == pytest.approx(one["rejection_rate_one_tailed"].median())
+    assert row["min"] <= row["median"] <= row["max"]
+    paper = one[(one["baseline"] == "published") & (one["outcome"] == "pct_change")]
+    assert row["paper_specification"] == pytest.approx(paper["rejection_rate_one_tailed"].iloc[0])
+    title = figures.discrimination_title(rates)
+    assert f"significant in {100 * row['paper_specification']:.0f}% of simulations" in title
+
+    detail = figures.discrimination_detail(disc, labels)
+    assert len(detail) == 48 and detail["paper_specification"].sum() == 1
+    assert list(detail.columns[:6]) == ["family", "baseline", "outcome", "paper_specification", "power",
+                                        "worst_false_positive_rate"]
+    mech = [c for c in detail.columns if c.startswith("false_positive_rate_")]
+    assert len(mech) == len(labels) - 1 and "power_causal" in detail.columns
+    np.testing.assert_allclose(detail["worst_false_positive_rate"], detail[mech].max(axis=1))
+    # the family medians are the medians of the detail rows
+    fam = detail[detail["treatment"] == "stretch_2006"]["false_positive_rate_b_from_2008"]
+    assert fam.median() == pytest.approx(row["median"])
 
 
 # ----------------------------------------------------------------------------- workflow
@@ -343,8 +411,11 @@ AUDIT_OUTPUTS = [
     f"{TEST_RUN}/audit/discrimination.csv",
     f"{TEST_RUN}/figures/audit_null_slopes.png",
     f"{TEST_RUN}/figures/audit_null_slopes.pdf",
+    f"{TEST_RUN}/figures/audit_null_slopes.csv",
     f"{TEST_RUN}/figures/audit_discrimination.png",
     f"{TEST_RUN}/figures/audit_discrimination.pdf",
+    f"{TEST_RUN}/figures/audit_discrimination.csv",
+    f"{TEST_RUN}/figures/audit_discrimination_detail.csv",
 ]
 
 

@@ -56,12 +56,16 @@ rule audit_figures:
             category="03 Could the effect be mechanical? The audit",
         ),
         null_pdf=results("figures/audit_null_slopes.pdf"),
+        null_csv=results("figures/audit_null_slopes.csv"),
         disc_png=report(
             results("figures/audit_discrimination.png"),
             caption="../report/audit_discrimination.rst",
             category="03 Could the effect be mechanical? The audit",
         ),
         disc_pdf=results("figures/audit_discrimination.pdf"),
+        disc_csv=results("figures/audit_discrimination.csv"),
+        # every specification behind the family view: one row per family x baseline x outcome
+        disc_detail=results("figures/audit_discrimination_detail.csv"),
     log:
         results("logs/audit/audit_figures.log"),
     benchmark:

@@ -46,6 +46,7 @@ rule figure_calibration:
             labels={"figure": "size and coverage"},
         ),
         pdf=results("figures/calibration.pdf"),
+        csv=results("figures/calibration.csv"),
     log:
         results("logs/figures/calibration.log"),
     benchmark:

@@ -18,6 +18,7 @@ rule figure_curve:
             labels={**FIG_LABELS, "figure": "specification curve"},
         ),
         pdf=results("figures/curve_{scenario}_{treatment}.pdf"),
+        csv=results("figures/curve_{scenario}_{treatment}.csv"),
         p_png=report(
             results("figures/pvalues_{scenario}_{treatment}.png"),
             caption="../report/pvalues.rst",
@@ -26,6 +27,7 @@ rule figure_curve:
             labels={**FIG_LABELS, "figure": "p-values along the curve"},
         ),
         p_pdf=results("figures/pvalues_{scenario}_{treatment}.pdf"),
+        p_csv=results("figures/pvalues_{scenario}_{treatment}.csv"),
     log:
         results("logs/figures/curve/{scenario}_{treatment}.log"),
     benchmark:
@@ -51,6 +53,7 @@ rule figure_joint:
             labels={"scenario": "{scenario}", "figure": "observed curve vs null band"},
         ),
         pdf=results("figures/joint_{scenario}.pdf"),
+        csv=results("figures/joint_{scenario}.csv"),
     log:
         results("logs/figures/joint/{scenario}.log"),
     benchmark:
@@ -74,6 +77,7 @@ rule figure_influence:
             labels={"scenario": "{scenario}", "figure": "influence of each choice"},
         ),
         pdf=results("figures/influence_{scenario}.pdf"),
+        csv=results("figures/influence_{scenario}.csv"),
         var_png=report(
             results("figures/variance_{scenario}.png"),
             caption="../report/variance.rst",
@@ -81,6 +85,7 @@ rule figure_influence:
             labels={"scenario": "{scenario}", "figure": "variance decomposition"},
         ),
         var_pdf=results("figures/variance_{scenario}.pdf"),
+        var_csv=results("figures/variance_{scenario}.csv"),
     log:
         results("logs/figures/influence/{scenario}.log"),
     benchmark:
@@ -104,6 +109,7 @@ rule figure_nulls:
             labels={"scenario": "{scenario}", "figure": "null distributions"},
         ),
         pdf=results("figures/nulls_{scenario}.pdf"),
+        csv=results("figures/nulls_{scenario}.csv"),
     log:
         results("logs/figures/nulls/{scenario}.log"),
     benchmark:
@@ -126,6 +132,7 @@ rule figure_table2:
             labels={"figure": "Table 2: ours vs published"},
         ),
         pdf=results("figures/table2_coefficients.pdf"),
+        csv=results("figures/table2_coefficients.csv"),
     log:
         results("logs/figures/table2.log"),
     benchmark:
@@ -153,6 +160,7 @@ rule figure_confounding:
             },
         ),
         pdf=results("figures/robustness_values_{scenario}.pdf"),
+        csv=results("figures/robustness_values_{scenario}.csv"),
         contour_png=report(
             results("figures/contour_model3_{scenario}.png"),
             caption="../report/contour_model3.rst",
@@ -163,6 +171,7 @@ rule figure_confounding:
             },
         ),
         contour_pdf=results("figures/contour_model3_{scenario}.pdf"),
+        contour_csv=results("figures/contour_model3_{scenario}.csv"),
     log:
         results("logs/figures/confounding/{scenario}.log"),
     benchmark:

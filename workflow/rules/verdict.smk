@@ -62,6 +62,11 @@ rule figure_verdict:
             results(f"figures/verdict_{n}.pdf")
             for n in ("posterior", "checks", "reachability")
         ],
+        csvs=[
+            results("figures/verdict_posterior.csv"),
+            results("figures/verdict_checks.csv"),
+            results("figures/verdict_reachability.csv"),
+        ],
     log:
         results("logs/figures/verdict.log"),
     benchmark:

@@ -1,16 +1,20 @@
-"""Shared plotting plumbing: headless backend, the simulated-data note, atomic saves."""
+"""Shared plotting plumbing: headless backend, the simulated-data note, atomic saves of
+every figure together with the data it draws."""
 
 from __future__ import annotations
 
 import os
 import textwrap
 
+from pathlib import Path
+
 import matplotlib
+import pandas as pd
 
 matplotlib.use("Agg")  # headless: figures are built in Snakemake jobs and CI
 import matplotlib.pyplot as plt  # noqa: E402
 
-from specverse.io import atomic_path  # noqa: E402
+from specverse.io import atomic_path, write_csv  # noqa: E402
 
 PNG_DPI = 220  # >= 200 dpi, as the report requires
 
@@ -61,8 +65,15 @@ def note_margin(note: str, height_in: float, width: int = 150) -> float:
     return (0.05 + 0.14 * lines) / height_in
 
 
-def save_figure(fig, png: str | os.PathLike, pdf: str | os.PathLike | None = None) -> None:
-    """Save PNG (PNG_DPI) and optionally PDF, each atomically (specverse.io)."""
+def data_path(png: str | os.PathLike) -> Path:
+    """Where the data drawn in a figure is saved: beside its PNG, same stem, ``.csv``."""
+    return Path(png).with_suffix(".csv")
+
+
+def save_figure(fig, png: str | os.PathLike, pdf: str | os.PathLike | None = None, *, data: pd.DataFrame) -> None:
+    """Save PNG (PNG_DPI), optionally PDF, and ``data`` -- exactly what is drawn -- as the
+    CSV beside the PNG (:func:`data_path`), each atomically (specverse.io)."""
+    write_csv(data, data_path(png))
     for path, fmt in ((png, "png"), (pdf, "pdf")):
         if path is not None:
             with atomic_path(path, f".{fmt}") as tmp:

@@ -9,15 +9,18 @@ error-model cells), the rule the headline choice uses: a method is "within Monte
 error everywhere" when its rate lies in the band in every cell.  Bottom row: coverage of
 the 1 - alpha intervals (methods that give one), with the same kind of band around the
 nominal level.  The title states which methods stayed within the band everywhere,
-computed from the tables.
+computed from the tables; every mark drawn, with its band, is saved beside the figure.
 """
 
 from __future__ import annotations
+
+import textwrap
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from . import numbers as fmt
 from ._plot import add_note, note_margin, plt, save_figure
 
 METHOD_ORDER = ("classical", "HC0", "HC1", "HC2", "HC3", "wild", "pairs", "freedman_lane", "treatment_permutation", "huber")
@@ -72,16 +75,20 @@ def calibration_figure(size: pd.DataFrame, coverage: pd.DataFrame, png, pdf=None
     ok_cov = within_everywhere(cov, "coverage", level) if not cov.empty else []
     cells = sz.groupby(["design", "error_model"]).ngroups
 
-    height = 2.2 + 0.62 * len(designs) * 2
+    reps = int(sz["replications"].min())
+    title = _title(ok_size, ok_cov, alpha, level, reps)
+    title_in = 0.15 + 0.25 * (title.count("\n") + 1)  # the legends and panels start below the title
+    height = 1.0 + title_in + 0.62 * len(designs) * 2
     fig, axes = plt.subplots(2, len(errors), figsize=(15, height), sharey=True, squeeze=False)
     bottom = 0.05 + note_margin(note, height, width=190)
-    fig.subplots_adjust(left=0.11, right=0.985, top=1 - 1.95 / height, bottom=bottom + 0.03, hspace=0.2, wspace=0.1)
+    fig.subplots_adjust(left=0.11, right=0.985, top=1 - (title_in + 1.0) / height, bottom=bottom + 0.03, hspace=0.2,
+                        wspace=0.1)
     size_lim, cov_lim = (0.0, max(0.15, 3 * alpha)), (max(0.0, level - 0.15), 1.0)
     for c, em in enumerate(errors):
         _panel(axes[0, c], sz[sz["error_model"] == em], "rejection_rate", alpha, designs, methods, size_lim, cells)
         _panel(axes[1, c], cov[cov["error_model"] == em], "coverage", level, designs, methods, cov_lim, cells)
         axes[0, c].set_title(ERROR_LABELS.get(em, em), fontsize=11)
-        axes[0, c].set_xlabel(f"two-tailed rejection rate at {alpha:g} (null true)", fontsize=9)
+        axes[0, c].set_xlabel(f"two-tailed rejection rate at {fmt.level(alpha)} (null true)", fontsize=9)
         axes[1, c].set_xlabel(f"coverage of the {level:.0%} interval", fontsize=9)
     for r in range(2):
         axes[r, 0].set_yticks(np.arange(len(designs))[::-1])
@@ -89,28 +96,48 @@ def calibration_figure(size: pd.DataFrame, coverage: pd.DataFrame, png, pdf=None
     handles = [plt.Line2D([], [], marker="o", ls="-", color=COLOURS.get(m, "black"), label=METHOD_LABELS.get(m, m))
                for m in methods]
     fig.legend(handles=handles, loc="upper center", ncol=len(handles), fontsize=9, frameon=False,
-               bbox_to_anchor=(0.55, 1 - 0.7 / height), handlelength=1.6, columnspacing=1.2)
+               bbox_to_anchor=(0.55, 1 - (title_in + 0.05) / height), handlelength=1.6, columnspacing=1.2)
     keys = [plt.matplotlib.patches.Patch(color=BAND_COLOUR, label=f"where a correctly calibrated method falls "
                                          f"(Monte Carlo band, Bonferroni over {cells} cells)"),
             plt.Line2D([], [], marker="o", ls="", color="black", mfc="white", label="inside the band"),
             plt.Line2D([], [], marker="o", ls="", color="black", label="outside: miscalibrated"),
             plt.Line2D([], [], ls="-", color="black", label="95% Monte Carlo interval")]
     fig.legend(handles=keys, loc="upper center", ncol=len(keys), fontsize=9, frameon=False,
-               bbox_to_anchor=(0.55, 1 - 1.05 / height))
-    reps = int(sz["replications"].min())
-    fig.suptitle(_title(ok_size, ok_cov, alpha, level, reps), fontsize=12.5, fontweight="bold", y=1 - 0.08 / height,
-                 va="top")
+               bbox_to_anchor=(0.55, 1 - (title_in + 0.4) / height))
+    fig.suptitle(title, fontsize=12, fontweight="bold", y=1 - 0.08 / height, va="top")
     add_note(fig, note, width=190)
-    save_figure(fig, png, pdf)
+    save_figure(fig, png, pdf, data=calibration_data(sz, cov, alpha, level, cells))
+
+
+def calibration_data(size: pd.DataFrame, coverage: pd.DataFrame, alpha: float, level: float,
+                     cells: int) -> pd.DataFrame:
+    """Every mark of the figure: panel (size or coverage), design, error model, method, the
+    rate with its Monte Carlo interval, the acceptance band and whether the rate is in it."""
+    parts = []
+    for panel, table, value, nominal in (("size", size, "rejection_rate", alpha),
+                                         ("coverage", coverage, "coverage", level)):
+        if table.empty:
+            continue
+        part = table[["design", "error_model", "method", "replications", value, "mc_low", "mc_high"]].rename(
+            columns={value: "rate"})
+        bands = {r: acceptance_band(nominal, r, cells) for r in set(part["replications"].astype(int))}
+        part.insert(0, "panel", panel)
+        part["nominal"] = nominal
+        part["band_low"] = [bands[int(r)][0] for r in part["replications"]]
+        part["band_high"] = [bands[int(r)][1] for r in part["replications"]]
+        part["inside_band"] = (part["rate"] >= part["band_low"] - 1e-12) & (part["rate"] <= part["band_high"] + 1e-12)
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True)
 
 
 def _title(ok_size, ok_cov, alpha, level, reps) -> str:
     def names(ms):
         return ", ".join(METHOD_LABELS.get(m, m) for m in ms) if ms else "no method"
 
-    return (f"Size within Monte Carlo error of {alpha:g} on every design and error model: {names(ok_size)}\n"
-            f"Coverage within Monte Carlo error of {level:.0%} everywhere: {names(ok_cov)}"
-            f"   (R \u2265 {reps} simulated null replications per cell)")
+    lines = [f"Size within Monte Carlo error of {fmt.level(alpha)} on every design and error model: {names(ok_size)}",
+             f"Coverage within Monte Carlo error of {level:.0%} everywhere: {names(ok_cov)}"
+             f"  (R \u2265 {fmt.count(reps)} null replications per cell)"]
+    return "\n".join(textwrap.fill(line, 150) for line in lines)
 
 
 def _panel(ax, table, value, nominal, designs, methods, xlim, cells):

@@ -1,6 +1,7 @@
 """How strong a hidden confounder would have to be, drawn from the analysis tables: the
 robustness value along every specification curve, and the sensemakr-style contour plot
-of the paper's Model 3."""
+of the paper's Model 3.  Titles state how strong a confounder would have to be, computed
+from the tables; what each figure draws is saved beside it."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pandas as pd
 from specverse.analysis.table import curve_label, curves
 
 from . import _plot
+from . import numbers as fmt
 
 
 def plot_robustness_curve(models: pd.DataFrame, scenario: str, *, png, pdf=None, note: str = "") -> None:
@@ -30,13 +32,17 @@ def plot_robustness_curve(models: pd.DataFrame, scenario: str, *, png, pdf=None,
     gs = fig.add_gridspec(3 * nblocks - 1, ncols, height_ratios=([2.1, 1.6, 0.9] * nblocks)[:-1], left=0.08,
                           right=0.99, top=1 - 0.8 / height, bottom=margin + 0.6 / height, hspace=0.08, wspace=0.3)
     axes = np.empty((2 * nblocks, ncols), dtype=object)
-    weakest_k = []
+    weakest_k, drawn = [], []
     for i, ((_, treatment, term), rows) in enumerate(keyed):
         b, j = divmod(i, ncols)
         top = axes[2 * b, j] = fig.add_subplot(gs[3 * b, j])
         bottom = axes[2 * b + 1, j] = fig.add_subplot(gs[3 * b + 1, j], sharex=top)
         cur = rows[rows["rv_q1"].notna()].sort_values(["estimate_common", "model_id"], kind="mergesort")
         x = np.arange(len(cur)) + 0.5
+        drawn.append(pd.DataFrame({"treatment": treatment, "term": term, "rank": np.arange(1, len(cur) + 1),
+                                   "model_id": cur["model_id"].to_numpy(), "estimate": cur["estimate_common"].to_numpy(),
+                                   "rv_q1": cur["rv_q1"].to_numpy(), "rv_q1_alpha05": cur["rv_q1_alpha05"].to_numpy(),
+                                   "benchmark_strongest_q1": cur["benchmark_strongest_q1"].to_numpy()}))
         top.scatter(x, cur["rv_q1"], s=6, c="#08519c", linewidths=0, label="RV: explains the estimate away")
         top.scatter(x, cur["rv_q1_alpha05"], s=6, c="#9ecae1", linewidths=0, label="RV: makes it insignificant")
         top.set_ylim(0, max(0.05, float(np.nanmax(cur["rv_q1"])) * 1.1))
@@ -56,11 +62,11 @@ def plot_robustness_curve(models: pd.DataFrame, scenario: str, *, png, pdf=None,
         weakest_k.append(float(np.nanmedian(k)) if np.isfinite(k).any() else np.nan)
     axes[0, 0].legend(loc="upper left", fontsize=7.5, markerscale=2.5)
     median = np.nanmedian(weakest_k)
-    fig.suptitle(f"A hidden confounder would need about {median:.1f} times the strength of the strongest observed\n"
-                 f"control (median over models) to explain the estimates away - scenario '{scenario}'",
+    fig.suptitle(f"Scenario '{scenario}': a hidden confounder would need about {median:.1f} times the strength of "
+                 f"the strongest\nobserved control (median over models) to explain the estimates away",
                  fontsize=10.5, fontweight="bold", y=1 - 0.1 / height)
     _plot.add_note(fig, note)
-    _plot.save_figure(fig, png, pdf)
+    _plot.save_figure(fig, png, pdf, data=pd.concat(drawn, ignore_index=True))
 
 
 def plot_contour(grid: pd.DataFrame, points: pd.DataFrame, scenario: str, *, png, pdf=None, note: str = "") -> None:
@@ -83,7 +89,6 @@ def plot_contour(grid: pd.DataFrame, points: pd.DataFrame, scenario: str, *, png
     if np.nanmin(z) < 0 < np.nanmax(z):
         zero = ax.contour(x, y, z, levels=[0.0], colors="#b30000", linewidths=1.8)
         ax.clabel(zero, fmt="0", fontsize=8)
-    unadjusted = points[points["benchmark"] == "unadjusted"]
     for label, rows in points[points["benchmark"] != "unadjusted"].groupby("benchmark", sort=False):
         ax.scatter(rows["r2dz_x"], rows["r2yz_dx"], marker="D", s=28, zorder=5, label=f"k x {label}")
         r = rows.iloc[-1]  # the strongest multiple; the others are in the CSV beside the figure
@@ -94,9 +99,25 @@ def plot_contour(grid: pd.DataFrame, points: pd.DataFrame, scenario: str, *, png
     ax.set_xlim(x[0], x[-1])
     ax.set_ylim(y[0], y[-1])
     ax.legend(loc="upper right", fontsize=8)
-    est = float(unadjusted["adjusted_estimate"].iloc[0]) if len(unadjusted) else np.nan
-    fig.suptitle(f"Model 3 stretch estimate ({est:.3f}) after a hypothetical confounder - scenario '{scenario}'\n"
-                 "contours: the bias-adjusted estimate; red: the strength that would bring it to 0",
-                 fontsize=10, fontweight="bold", y=1 - 0.1 / height)
+    fig.suptitle(contour_title(points, scenario), fontsize=10, fontweight="bold", y=1 - 0.1 / height)
     _plot.add_note(fig, note, width=110)
-    _plot.save_figure(fig, png, pdf)
+    drawn = pd.concat([grid[["r2dz_x", "r2yz_dx", "adjusted_estimate"]].assign(layer="contour grid"),
+                       points[["benchmark", "k", "r2dz_x", "r2yz_dx", "adjusted_estimate"]].assign(layer="point")],
+                      ignore_index=True)
+    _plot.save_figure(fig, png, pdf, data=drawn[["layer", "benchmark", "k", "r2dz_x", "r2yz_dx",
+                                                 "adjusted_estimate"]])
+
+
+def contour_title(points: pd.DataFrame, scenario: str) -> str:
+    """The unadjusted Model 3 estimate and what the most damaging benchmark confounder leaves of it."""
+    unadjusted = points.loc[points["benchmark"] == "unadjusted", "adjusted_estimate"]
+    est = float(unadjusted.iloc[0]) if len(unadjusted) else np.nan
+    bench = points[(points["benchmark"] != "unadjusted") & np.isfinite(points["adjusted_estimate"].astype(float))]
+    if bench.empty:
+        return f"Scenario '{scenario}': Model 3 stretch estimate {fmt.signed(est, 3)}; no benchmark confounder"
+    worst = bench.loc[bench["adjusted_estimate"].astype(float).idxmin()]
+    name = str(worst["benchmark"])
+    name = "the " + name.replace("strongest", "strongest control", 1) if name.startswith("strongest") else name
+    return (f"Scenario '{scenario}': a confounder {worst['k']:g}x as strong as {name} would move\n"
+            f"Model 3's stretch estimate from {fmt.signed(est, 3)} to {fmt.signed(float(worst['adjusted_estimate']), 3)}"
+            " (contours: bias-adjusted estimate; red: 0)")

@@ -11,7 +11,7 @@
   paper (reachability.csv, posterior.csv).
 
 Titles state what the data say, computed from the tables.  Every figure shows simulated
-studies and carries the note passed in (red, at the bottom).
+studies and carries the note passed in (red, at the bottom); what it draws is saved beside it.
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ def posterior_figure(particles: pd.DataFrame, probs: pd.DataFrame, checks: pd.Da
     w = w / w.sum()
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.8))
     fig.subplots_adjust(left=0.07, right=0.98, top=0.8, wspace=0.22, bottom=0.2 + note_margin(note, 4.8))
+    drawn = []
     for ax, (name, label, summary) in zip(axes, EFFECTS):
         v = particles[name].to_numpy(float)
         zero = v == 0
@@ -60,8 +61,13 @@ def posterior_figure(particles: pd.DataFrame, probs: pd.DataFrame, checks: pd.Da
         else:
             width = 0.05
         ax.bar([0.0], [spike], width=width, color=SPIKE, label=f"exactly 0 ({spike:.0%}; prior 50%)")
-        ax.axhline(0, color="black", lw=0.6)
         pub = float(observed[summary])
+        if slab.size:
+            drawn.append(pd.DataFrame({"effect": name, "bar": "not 0", "bin_low": edges[:-1], "bin_high": edges[1:],
+                                       "posterior_probability": mass, "published_estimate": pub}))
+        drawn.append(pd.DataFrame({"effect": [name], "bar": ["exactly 0"], "bin_low": [0.0], "bin_high": [0.0],
+                                   "posterior_probability": [spike], "published_estimate": [pub]}))
+        ax.axhline(0, color="black", lw=0.6)
         ax.axvline(pub, color=PUBLISHED, ls="--", lw=1.5, label=f"published estimate {pub:.3f}")
         ax.set_xlabel(label)
         ax.set_ylabel("posterior probability")
@@ -73,7 +79,7 @@ def posterior_figure(particles: pd.DataFrame, probs: pd.DataFrame, checks: pd.Da
                                f"the published) = {p_half:.0%}, P(no effect of targets at all) = {p_none:.0%}", 110),
                  fontsize=11.5)
     add_note(fig, note)
-    save_figure(fig, png, pdf)
+    save_figure(fig, png, pdf, data=pd.concat(drawn, ignore_index=True))
 
 
 def checks_figure(checks: pd.DataFrame, png, pdf=None, note: str = NOTE) -> None:
@@ -105,7 +111,9 @@ def checks_figure(checks: pd.DataFrame, png, pdf=None, note: str = NOTE) -> None
                                f"interval (give or take the stated tolerance); {every:.0%} of simulated studies "
                                f"reproduce all of them at once", 90), fontsize=11)
     add_note(fig, note, 130)
-    save_figure(fig, png, pdf)
+    drawn = rows[["summary", "label", "role", "observed", "q05", "q95", "predictive_mean", "reproduced"]].assign(
+        position_published=obs, position_predictive_mean=mean)
+    save_figure(fig, png, pdf, data=drawn)
 
 
 def reachability_sentence(reach: pd.DataFrame, sd_change: float) -> str:
@@ -159,7 +167,13 @@ def reachability_figure(reach: pd.DataFrame, posterior: pd.DataFrame, png, pdf=N
     ax.set_title(textwrap.fill(reachability_sentence(reach, float(s["q50"])) + "; the point marks where the "
                                "fitted worlds put the paper", 85), fontsize=11)
     add_note(fig, note, 120)
-    save_figure(fig, png, pdf)
+    grid_rows = reach[["share_from_2008", "sd_change", "slope_analytic", "r2_analytic"]].assign(layer="grid")
+    paper = pd.DataFrame({"layer": ["fitted worlds (median, 5%, 95%)"] * 3, "quantile": ["q50", "q05", "q95"],
+                          "share_from_2008": [q["q50"], q["q05"], q["q95"]],
+                          "sd_change": [s["q50"], s["q05"], s["q95"]]})
+    lines = pd.DataFrame({"layer": ["contour"] * 3, "quantity": ["published slope", "lower bound slope",
+                                                                  "published R-squared"], "level": [pub, low, r2_pub]})
+    save_figure(fig, png, pdf, data=pd.concat([grid_rows, paper, lines], ignore_index=True))
 
 
 def verdict_figures(in_dir, out_dir, note: str = NOTE) -> dict[str, Path]:
