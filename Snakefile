@@ -16,6 +16,7 @@ include: "workflow/rules/multiverse.smk"
 include: "workflow/rules/analysis.smk"
 include: "workflow/rules/calibration.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/explore.smk"
 include: "workflow/rules/audit.smk"
 include: "workflow/rules/verdict.smk"
 include: "workflow/rules/report.smk"
@@ -25,3 +26,20 @@ rule all:
     default_target: True
     input:
         final_outputs,
+
+
+# The end of a run says where the report, the explorer and the verdict are; a failure,
+# which job's log to read (specverse.study.run_summary).
+onsuccess:
+    from specverse.study.run_summary import end_of_run
+
+    # --config options on the command line, which make report cannot repeat
+    overrides = bool(workflow.config_settings.config)
+    logger.info(end_of_run(RESULTS, workflow.overwrite_configfiles, overrides))
+
+
+onerror:
+    from specverse.study.run_summary import failure_hint
+
+    if hint := failure_hint(log):
+        logger.error(hint)

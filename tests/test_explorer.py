@@ -26,7 +26,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from specverse.figures.explorer import REQUIRED, build_explorer
+from specverse.figures.explorer import BAND_BINS, REQUIRED, WHISKER_LIMIT, build_explorer
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
@@ -62,9 +62,9 @@ def synthetic_models(seed: int = 7) -> pd.DataFrame:
                       columns=["scenario", "baseline", "outcome", "treatment", "term", "controls",
                                "sample", "estimator"])
     S = len(df)
-    # One spec_id per model: the two terms of target_on_and_stretch share it, as in the real table.
+    # One model_id per model: the two terms of target_on_and_stretch share it, as in the real table.
     model = df.drop(columns="term").astype(str).agg("|".join, axis=1)
-    df["spec_id"] = [hashlib.sha256(k.encode()).hexdigest()[:12] for k in model]
+    df["model_id"] = [hashlib.sha256(k.encode()).hexdigest()[:12] for k in model]
     df["control_terms"] = df["controls"].map(lambda c: "" if c == "none" else f"terms_of_{c}")
     effect = np.where(df["scenario"] == "causal", 0.6, 0.05) + np.where(df["controls"] == "none", 0.3, 0)
     df["estimate"] = effect + rng.normal(0, 0.25, S)
@@ -169,12 +169,12 @@ def test_rows_are_sent_sorted_by_the_plotted_estimate(models, page):
     k = int(finite.sum())
     assert finite[:k].all() and not finite[k:].any(), "NaN estimates must come last"
     assert np.all(np.diff(est[:k]) >= 0)
-    # Every row made it, with its own numbers rounded to float32, matched by spec_id and term.
+    # Every row made it, with its own numbers rounded to float32, matched by model_id and term.
     terms = np.array(sorted(models["term"].unique()))[cols["term"]]  # codes into sorted levels
-    sent = pd.DataFrame({"spec_id": cols["spec_id"], "term": terms, "e": est, "p": cols["p_headline"]})
-    sent = sent.set_index(["spec_id", "term"])
+    sent = pd.DataFrame({"model_id": cols["model_id"], "term": terms, "e": est, "p": cols["p_headline"]})
+    sent = sent.set_index(["model_id", "term"])
     assert sent.index.is_unique and len(sent) == len(models)
-    ref = models.set_index(["spec_id", "term"]).loc[sent.index]
+    ref = models.set_index(["model_id", "term"]).loc[sent.index]
     np.testing.assert_array_equal(sent["e"], ref["estimate_common"].astype(np.float32))
     np.testing.assert_array_equal(sent["p"], ref["p_headline"].astype(np.float32))
 
@@ -332,11 +332,13 @@ window.sv = {
   },
   state() {
     const src = sv.model("models").data, parts = [0, 1, 2, 3].map(k => sv.model("curve_" + k).data);
-    const key = i => src.spec_id[i] + "|" + src.term[i];   // a row: model x term (code)
+    const key = i => src.model_id[i] + "|" + src.term[i];   // a row: model x term (code)
     const pts = parts.flatMap(d => Array.from(d.x, (x, i) => [x, d.y[i], key(d.row[i])]))
                      .sort((a, b) => a[0] - b[0]);
     return {x: pts.map(p => p[0]), y: pts.map(p => p[1]), curve_ids: pts.map(p => p[2]),
             counts: parts.map(d => d.x.length), summary: sv.model("summary").text,
+            band: Object.fromEntries(["x", "lo", "hi"].map(k => [k, Array.from(sv.model("band").data[k])])),
+            n_whiskers: sv.model("whiskers").data.x.length,
             table_ids: [...sv.model("models_table").view.indices].map(key)};
   },
   async set(name, active) {   // as a click would: the widget's value, then its callback
@@ -366,16 +368,24 @@ def _expected(models: pd.DataFrame, mask: pd.Series) -> dict:
     float32 values the page receives."""
     rows = models[mask]
     term_code = {t: k for k, t in enumerate(sorted(models["term"].unique()))}
-    key = rows["spec_id"] + "|" + rows["term"].map(term_code).astype(str)
-    e = rows["estimate_common"].astype(np.float32)
-    p = rows["p_headline"].astype(np.float32)
-    use = np.isfinite(e)
-    e, p = e[use].to_numpy(), p[use].to_numpy()
+    key = rows["model_id"] + "|" + rows["term"].map(term_code).astype(str)
+    f32 = rows[["estimate_common", "ci_low_common", "ci_high_common", "p_headline"]].astype(np.float32)
+    use = np.isfinite(f32["estimate_common"])
+    curve = f32[use].assign(model_id=rows["model_id"], term=rows["term"]).sort_values(
+        ["estimate_common", "model_id", "term"], kind="mergesort")
+    e, p = curve["estimate_common"].to_numpy(), curve["p_headline"].to_numpy()
     sig = p < ALPHA
     counts = [int(((e >= 0) & sig).sum()), int(((e >= 0) & ~sig).sum()),
               int(((e < 0) & ~sig).sum()), int(((e < 0) & sig).sum())]
-    return {"table_ids": set(key), "curve_ids": set(key[use]),
-            "y": np.sort(e), "median": float(np.median(e)), "share": 100 * sig.mean(), "counts": counts}
+    # Above WHISKER_LIMIT models the CI is a band: median bounds in bins of neighbouring ranks.
+    size = -(-len(e) // BAND_BINS)
+    bins = [curve.iloc[s:s + size] for s in range(0, len(e), size)] if len(e) > WHISKER_LIMIT else []
+    band = {"x": [(s + 1 + min(len(e), s + size)) / 2 for s in range(0, len(e), size)] if bins else [],
+            "lo": [b["ci_low_common"].median() for b in bins], "hi": [b["ci_high_common"].median() for b in bins]}
+    return {"table_ids": set(key), "curve_ids": set(key[use]), "band": band,
+            "y": e, "median": float(np.median(e)), "share": 100 * sig.mean(), "counts": counts,
+            "scenarios": rows.loc[use, "scenario"].nunique(),
+            "curves": rows.loc[use, ["treatment", "term"]].drop_duplicates().shape[0]}
 
 
 def _check(state: dict, want: dict, label: str) -> None:
@@ -386,6 +396,18 @@ def _check(state: dict, want: dict, label: str) -> None:
     assert state["x"] == list(range(1, n + 1)), f"{label}: ranks are not 1..{n}"
     np.testing.assert_allclose(state["y"], want["y"], rtol=1e-6, err_msg=f"{label}: curve not sorted estimates")
     assert state["counts"] == want["counts"], f"{label}: sign x significance counts"
+    if want["band"]["x"]:
+        assert state["n_whiskers"] == 0 and len(state["band"]["x"]) <= BAND_BINS
+        for k in ("x", "lo", "hi"):
+            np.testing.assert_allclose(state["band"][k], want["band"][k], rtol=1e-6, err_msg=f"{label}: band {k}")
+    else:
+        assert state["n_whiskers"] == n and state["band"]["x"] == [], f"{label}: one whisker per model"
+    # Pooling curves (scenarios, treatment terms) is said, in red; one curve is not warned about.
+    pooled = re.search(r"This curve pools (.*?): tick", state["summary"])
+    said = {m.group(2): int(m.group(1)) for m in re.finditer(r"(\d+) (scenario|treatment: term)s",
+                                                           pooled.group(1))} if pooled else {}
+    assert said == {k: v for k, v in (("scenario", want["scenarios"]), ("treatment: term", want["curves"]))
+                    if v > 1}, (label, state["summary"])
     m = re.search(r"<b>([\d,]+) models shown</b>, median estimate <b>(-?[\d.]+)</b>.*?<b>([\d.]+)%</b>",
                   state["summary"])
     assert m, f"{label}: summary line {state['summary']!r}"
@@ -394,11 +416,11 @@ def _check(state: dict, want: dict, label: str) -> None:
     assert abs(float(m.group(3)) - want["share"]) <= 0.05 + 1e-9, (label, m.group(3), want["share"])
 
 
-@pytest.fixture(scope="module")
-def browser(page, tmp_path_factory):
+def open_page(page: Path, profile: Path) -> DevTools:
+    """Chromium with ``page`` loaded, drawn once, and the page-side helpers installed."""
     if not os.access(CHROMIUM, os.X_OK):
         pytest.skip(f"headless Chromium not installed at {CHROMIUM}: the browser check needs it")
-    tools = DevTools(tmp_path_factory.mktemp("chromium-profile"))
+    tools = DevTools(profile)
     t0 = time.monotonic()
     tools.call("Page.navigate", session=True, url=page.as_uri())
     tools.js("new Promise(r => { const go = () => window.Bokeh && Bokeh.documents.length ? r() : "
@@ -406,6 +428,12 @@ def browser(page, tmp_path_factory):
     tools.js(PAGE_JS)
     tools.js('sv.settle("")')
     tools.load_seconds = time.monotonic() - t0
+    return tools
+
+
+@pytest.fixture(scope="module")
+def browser(page, tmp_path_factory):
+    tools = open_page(page, tmp_path_factory.mktemp("chromium-profile"))
     yield tools
     tools.close()
 
@@ -456,10 +484,10 @@ def test_filters_redraw_curve_and_table_in_chromium(browser, models, tmp_path):
       for (let k = 0; k < 200 && table.indices.length === 0; k++) await new Promise(r => setTimeout(r, 10));
       return [i, sv.model("model_label").format(i, "custom", {}), [...table.indices]];
     })()""")
-    spec_id, term = browser.js(f'(d => [d.spec_id[{row}], d.term[{row}]])(sv.model("models").data)')
+    model_id, term = browser.js(f'(d => [d.model_id[{row}], d.term[{row}]])(sv.model("models").data)')
     [r] = [r for _, r in models.iterrows()
-           if r["spec_id"] == spec_id and r["term"] == sorted(models["term"].unique())[term]]
-    assert label == f"{spec_id}: " + " | ".join(str(r[c]) for c in (
+           if r["model_id"] == model_id and r["term"] == sorted(models["term"].unique())[term]]
+    assert label == f"{model_id}: " + " | ".join(str(r[c]) for c in (
         "scenario", "baseline", "outcome", "treatment", "term", "controls", "sample", "estimator"))
     assert selected == [row]
 
@@ -469,8 +497,14 @@ def test_filters_redraw_curve_and_table_in_chromium(browser, models, tmp_path):
     browser.js(f"sv.settle({json.dumps(before)})")
     _check(browser.js("sv.state()"), _expected(models, everything), "after reset")
 
-    # Leave a filtered page for the screenshot (1400 x 900), then look at it.
+    # One scenario and one treatment term: a single curve, so no pooling warning.
     browser.js('sv.tick("filter_scenario", ["causal"])')
+    after = browser.js('sv.tick("filter_treatment_term", ["stretch_2006: target_stretch"])')
+    one = causal & (models["treatment"] == "stretch_2006")
+    _check(after, _expected(models, one), "one curve")
+    assert "pools" not in after["summary"]
+
+    # Leave a filtered page for the screenshot (1400 x 900), then look at it.
     browser.js('sv.tick("filter_controls", ["full", "leave one out", "none"])')
     shot = Path(os.environ.get("SPECVERSE_SCREENSHOT_DIR", tmp_path)) / "explorer_screenshot.png"
     shot.parent.mkdir(parents=True, exist_ok=True)
@@ -484,3 +518,41 @@ def test_filters_redraw_curve_and_table_in_chromium(browser, models, tmp_path):
     assert not browser.problems(), browser.problems()
     offsite = [u for u in browser.requested_urls() if not u.startswith(("file:", "data:", "blob:", "about:"))]
     assert not offsite, f"the page requested {offsite}"
+
+
+# --- the page the workflow builds (config/test.yaml, shared slow run) -------------------
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("workflow")
+def test_the_workflow_built_page_in_chromium(test_config_run, tmp_path):
+    """results/<run>/explorer.html of a real run: its provenance and note, no console error,
+    every model of models.parquet on the curve, and a filter that redraws it."""
+    from _workflow_sandbox import TEST_RUN
+
+    run = test_config_run / TEST_RUN
+    page = run / "explorer.html"
+    models = pd.read_parquet(run / "multiverse" / "models.parquet")
+    prov = json.loads((run / "provenance.json").read_text())
+    text = page.read_text(encoding="utf-8")
+    for value in (prov["data_file"], prov["data_sha256"], prov["created_utc"], *(c["path"] for c in prov["config_files"])):
+        assert html.escape(value) in text, f"provenance {value!r} not on the page"
+    assert 'class="sv-note"' in text and "SIMULATED DATA" in text  # the embedded data is partly simulated
+    tools = open_page(page, tmp_path / "profile")
+    try:
+        print(f"workflow explorer with {len(models):,} rows ready in {tools.load_seconds:.2f} s")
+        assert not tools.problems(), tools.problems()
+        everything = pd.Series(True, index=models.index)
+        start = tools.js("sv.state()")
+        _check(start, _expected(models, everything), "workflow page, no filter")
+        scenario, (treatment, term) = models["scenario"].iloc[0], models[["treatment", "term"]].iloc[0]
+        tools.js(f'sv.tick("filter_scenario", [{json.dumps(scenario)}])')
+        after = tools.js(f'sv.tick("filter_treatment_term", [{json.dumps(f"{treatment}: {term}")}])')
+        one = (models["scenario"] == scenario) & (models["treatment"] == treatment) & (models["term"] == term)
+        assert after["y"] != start["y"]
+        _check(after, _expected(models, one), "workflow page, one curve")
+        assert not tools.problems(), tools.problems()
+        offsite = [u for u in tools.requested_urls() if not u.startswith(("file:", "data:", "blob:", "about:"))]
+        assert not offsite, f"the page requested {offsite}"
+    finally:
+        tools.close()

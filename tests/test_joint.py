@@ -215,7 +215,7 @@ def test_post_selection_models_are_kept_out_of_the_joint_test(variants):
 
 
 def test_a_family_of_post_selection_models_only_gets_a_record_without_statistics(variants):
-    """Only post-selection samples (e.g. sample: [no_influential]): nothing to test
+    """Only post-selection (or only Huber) models in a family: nothing to test
     jointly; the record says how many models were kept apart, and no curve is drawn."""
     with_post = pd.concat([_small_table(v, b, post_selection_rows=True) for b, v in variants.items()],
                           ignore_index=True)

@@ -344,14 +344,15 @@ def test_combine_cells_rejects_overlapping_cells(table):
 
 # --- the workflow ---------------------------------------------------------------------
 
-# A reduced test multiverse, so that fanning out over every dimension stays at 16 jobs.
+# A reduced test multiverse, so that fanning out over every dimension stays at 32 jobs;
+# a post-selection sample beside a fixed one.
 DETERMINISM_OVERRIDE = {
     "multiverse": {
         "baseline": ["lsp_preferred"],
         "outcome": ["ancova"],
         "treatment": ["stretch_laa_only", "target_on_and_stretch"],
         "controls": ["full", "none"],
-        "sample": ["no_influential"],
+        "sample": ["all", "no_influential"],
         "estimator": ["ols", "huber"],
         "se_type": ["HC1", "classical"],
     },

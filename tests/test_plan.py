@@ -181,6 +181,10 @@ def test_impossible_configurations_are_rejected_with_a_clear_message(config):
     _bad(c, r"data.scenarios is empty")
 
     c = copy.deepcopy(config)
+    c["multiverse"]["sample"] = ["no_influential"]
+    _bad(c, r"multiverse.sample lists only post-selection samples \['no_influential'\].*add a fixed sample")
+
+    c = copy.deepcopy(config)
     c["multiverse"]["exclusions"] = [{"when": {"sample": ["all", "no_london"]}, "reason": "x"}]
     c["multiverse"]["sample"] = ["all", "no_london"]
     _bad(c, r"every specification with treatment=target_on is excluded")

@@ -202,6 +202,8 @@ def test_workflow_embedded_user_and_malformed(tmp_path, make_areas):
     (work / "bad.yaml").write_text("data:\n  source: csv\n  path: bad.csv\n")
     run = snakemake(work, *targets("bad-bad"), "--configfile", "bad.yaml")
     assert run.returncode != 0
-    assert "bad.csv: column 'la_type', row 5 (area_code X00004): unknown la_type 'Parish'" in run.stderr
-    assert "bad.csv: column 'population', row 10 (area_code X00009): value -10 must be positive" in run.stderr
+    # data rows 5 and 10 are spreadsheet rows 6 and 11 (the header is row 1)
+    assert "bad.csv: column 'la_type', row 6 (area_code X00004): unknown la_type 'Parish'" in run.stderr
+    assert "bad.csv: column 'population', row 11 (area_code X00009): value -10 must be positive" in run.stderr
+    assert "Traceback" not in run.stderr and 'File "' not in run.stderr
     assert not (work / "results").exists() or not any(p.is_file() for p in (work / "results").rglob("*"))

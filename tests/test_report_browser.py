@@ -1,11 +1,14 @@
 """The HTML report: built by Snakemake's reporting from the test configuration in a
 temporary copy of the repository, every figure and table registered with a caption,
 and -- in headless Chromium -- every figure actually rendered by the report's own
-viewer.  A screenshot of the report showing a specification curve is saved."""
+viewer, the answer on screen before any click, and every HTML table within the report's
+content pane at laptop width.  Screenshots of the landing page and of a specification
+curve are saved."""
 
 from __future__ import annotations
 
 import base64
+import html
 import json
 import os
 import re
@@ -100,10 +103,16 @@ def _results(report: Path) -> dict:
     return json.loads(m.group(1))
 
 
+REPORT_TABLES = ("front_page", "joint_tests", "table1", "table2", "model_uncertainty", "summary",
+                 "audit_null_summary", "audit_discrimination")
+
+
 def test_report_registers_every_figure_with_a_caption(built_report):
     report = built_report / TEST_RUN / "report.html"
     assert report.stat().st_size > 0
-    assert "Read this first" in report.read_text(encoding="utf-8"), "workflow description missing"
+    text = report.read_text(encoding="utf-8")
+    assert "Read this first" in text, "workflow description missing"
+    assert "specverse-answer" in text, "the front page is not inlined in the report's description"
     results = _results(report)
     produced = {
         str(p.relative_to(built_report)) for p in (built_report / TEST_RUN / "figures").glob("*.png")
@@ -111,8 +120,8 @@ def test_report_registers_every_figure_with_a_caption(built_report):
     }
     assert produced, "the workflow produced none of the figures"
     assert produced <= set(results), f"figures missing from the report: {sorted(produced - set(results))}"
-    for table in (f"{TEST_RUN}/report/joint_tests.html", f"{TEST_RUN}/report/table2.html",
-                  f"{TEST_RUN}/report/model_uncertainty.html", f"{TEST_RUN}/multiverse/joint_tests.csv"):
+    for table in (*(f"{TEST_RUN}/report/{name}.html" for name in REPORT_TABLES),
+                  f"{TEST_RUN}/multiverse/joint_tests.csv"):
         assert table in results, f"{table} not registered in the report"
     for path, r in results.items():
         if MY_FIGURES.search(path) or path.startswith(f"{TEST_RUN}/report/"):
@@ -172,3 +181,117 @@ def test_every_figure_renders_in_headless_chromium(built_report, tmp_path):
     pixels = mpimg.imread(shot)
     assert pixels.std() > 0.05, "the screenshot is blank"
     print(f"report screenshot: {shot}")
+
+
+# Appended to a copy of the report: with no click at all, where is the verdict's first
+# sentence, what does the front page hold, and does every HTML table of the report fit the
+# width of the content pane it is shown in (rendered at that width in a same-origin frame)?
+NEWCOMER = """
+<script>
+window.addEventListener('load', async () => {
+  const sleep = ms => new Promise(r => setTimeout(r, ms));
+  const out = {};
+  let page = null;
+  for (let i = 0; i < 600 && !(page = document.getElementById('specverse-answer')); i++) await sleep(50);
+  out.front_page = !!page;
+  if (page) {
+    const walker = document.createTreeWalker(document.getElementById('app'), NodeFilter.SHOW_TEXT);
+    let node = null, at = -1;
+    while (walker.nextNode()) {
+      at = walker.currentNode.data.indexOf(FIRST);
+      if (at >= 0) { node = walker.currentNode; break; }
+    }
+    if (node) {
+      const range = document.createRange();
+      range.setStart(node, at);
+      range.setEnd(node, at + FIRST.length);
+      const r = range.getBoundingClientRect();
+      const hit = document.elementFromPoint(r.left + 2, r.top + 2);
+      out.sentence = {top: r.top, bottom: r.bottom, left: r.left, right: r.right,
+                      width: innerWidth, height: innerHeight, on_top: !!hit && node.parentElement.contains(hit)};
+    }
+    out.tables = page.querySelectorAll('table').length;
+    out.explorer = Array.from(page.querySelectorAll('a')).map(a => a.getAttribute('href'));
+    out.text = page.innerText;
+  }
+  const pane = document.querySelector('#app div.grow.h-screen.overflow-auto');
+  const width = pane ? pane.clientWidth : 0;
+  out.pane_width = width;
+  out.fits = [];
+  for (const [path, r] of Object.entries(results)) {
+    if (r.mime_type !== 'text/html') continue;
+    const bytes = Uint8Array.from(atob(r.data_uri.split('base64,')[1]), c => c.charCodeAt(0));
+    const frame = document.createElement('iframe');
+    frame.style.cssText = `position:absolute;left:-20000px;top:0;width:${width}px;height:900px;border:0`;
+    const loaded = new Promise(res => frame.onload = res);
+    frame.srcdoc = new TextDecoder('utf-8').decode(bytes);
+    document.body.appendChild(frame);
+    await loaded;
+    const doc = frame.contentDocument;
+    const rights = doc ? Array.from(doc.querySelectorAll('table')).map(t => t.getBoundingClientRect().right) : [];
+    out.fits.push({path: path, readable: !!doc, width: doc ? doc.documentElement.clientWidth : 0,
+                   widest: Math.max(0, ...rights)});
+    frame.remove();
+  }
+  const pre = document.createElement('pre');
+  pre.id = 'newcomer-check';
+  pre.textContent = JSON.stringify(out);
+  document.body.appendChild(pre);
+});
+</script>
+"""
+
+
+def _first_sentence(text: str) -> str:
+    return re.split(r"(?<=[.?!])\s+", " ".join(text.split()), maxsplit=1)[0]
+
+
+def test_a_newcomer_reads_the_answer_first(built_report, tmp_path):
+    """Opened at laptop size, the report shows the verdict's first sentence without a click
+    (inside the window, not covered), then one table per treatment and the run's provenance
+    with a link to the explorer; and no HTML table of the report is wider than the pane."""
+    chromium = _chromium()
+    run = built_report / TEST_RUN
+    report = run / "report.html"
+    first = _first_sentence((run / "verdict" / "verdict.md").read_text(encoding="utf-8"))
+    provenance = json.loads((run / "provenance.json").read_text())
+    curves = json.loads((run / "multiverse" / "summary.json").read_text())["curves"]
+    head, tag, tail = report.read_text(encoding="utf-8").rpartition("</body>")
+    probe = run / "report_newcomer.html"
+    script = NEWCOMER.replace("<script>", f"<script>const FIRST = {json.dumps(first)};", 1)
+    probe.write_text(head + script + tag + tail, encoding="utf-8")
+    base = [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1400,900",
+            "--virtual-time-budget=120000"]
+    dom = subprocess.run([*base, "--dump-dom", probe.as_uri()], capture_output=True, text=True, timeout=600)
+    m = re.search(r'<pre id="newcomer-check">(.*?)</pre>', dom.stdout, re.S)
+    assert m, f"the report did not finish the newcomer check; chromium said:\n{dom.stderr[-2000:]}"
+    seen = json.loads(html.unescape(m.group(1)))
+    assert seen["front_page"], "the report's landing page does not show the front page"
+    s = seen.get("sentence")
+    assert s, f"the verdict's first sentence is not in the landing page: {first!r}"
+    assert 0 <= s["top"] and s["bottom"] <= s["height"] and 0 <= s["left"] and s["right"] <= s["width"], \
+        f"the verdict's first sentence is not on screen without scrolling: {s}"
+    assert s["on_top"], "something covers the verdict's first sentence"
+    n_curves = len({(c["treatment"], c["term"]) for c in curves})
+    assert seen["tables"] == n_curves + 1, "one table per treatment curve, then the provenance"
+    assert "explorer.html" in seen["explorer"]
+    assert provenance["data_sha256"] in seen["text"] and provenance["data_file"] in seen["text"]
+    for config in provenance["config_files"]:
+        assert config["path"] in seen["text"]
+    assert "does not mean not mechanical" in seen["text"] or "rule out a mechanical origin" in seen["text"]
+    assert "times as strong as the strongest observed control" in seen["text"]
+
+    assert seen["pane_width"] > 800, seen["pane_width"]
+    html_results = [p for p, r in _results(report).items() if r.get("mime_type") == "text/html"]
+    assert {f["path"] for f in seen["fits"]} == set(html_results)
+    unreadable = [f["path"] for f in seen["fits"] if not f["readable"]]
+    assert not unreadable, f"could not measure: {unreadable}"
+    too_wide = [f for f in seen["fits"] if f["widest"] > f["width"] + 1]
+    assert not too_wide, f"tables wider than the report's content pane ({seen['pane_width']} px): {too_wide}"
+
+    shot_dir = Path(os.environ.get("SPECVERSE_SCREENSHOT_DIR", run))
+    shot_dir.mkdir(parents=True, exist_ok=True)
+    shot = shot_dir / "report_front_page.png"
+    subprocess.run([*base, f"--screenshot={shot}", report.as_uri()], capture_output=True, text=True, timeout=600)
+    assert shot.exists() and shot.stat().st_size > 10_000, "no screenshot of the landing page written"
+    print(f"landing page screenshot: {shot}")

@@ -1,4 +1,9 @@
-"""validate_user_file: every violation of a user's CSV reported with file, column, row and rule."""
+"""validate_user_file: every violation of a user's CSV reported with file, column, row (as a
+spreadsheet numbers it) and rule; the README's table of these rules is generated from them."""
+
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -39,6 +44,7 @@ def test_optional_lsp_column_may_be_absent(tmp_path, make_areas):
 
 
 def _set(row, column, value):
+    """Set ``column`` in data row ``row`` (1-based; spreadsheet row ``row + 1``)."""
     def edit(f):
         f.loc[row - 1, column] = value
         return f
@@ -71,6 +77,9 @@ BAD_FILES = {
     "target_on not 0/1": (_set(8, "target_on", "2"), "target_on", 8, "not 0 or 1"),
     "nrf_area fractional": (_set(9, "nrf_area", "0.5"), "nrf_area", 9, "not 0 or 1"),
     "target without target_on": (_target_without_target_on, "target_2011", None, "target_on is 0"),
+    "percent sign": (_set(15, "ni1_2008", "75.2%"), "ni1_2008", 15, "'75.2%' is not a number"),
+    "thousands separator": (_set(15, "population", "1,234"), "population", 15, "'1,234' is not a number"),
+    "deprivation above 100": (_set(4, "deprivation", "100.1"), "deprivation", 4, "<= 100"),
     "non-positive population": (_set(10, "population", "0"), "population", 10, "must be positive"),
     "negative density": (_set(11, "population_density", "-5"), "population_density", 11, "must be positive"),
     "empty required value": (_set(12, "area_name", ""), "area_name", 12, "value is missing"),
@@ -88,7 +97,7 @@ def test_bad_file_is_reported_with_file_column_row_and_rule(tmp_path, text_frame
     assert line is not None, message
     assert str(path) in line and words in line
     if row is not None:
-        assert f"row {row} (area_code " in line
+        assert f"row {row + 1} (area_code " in line  # the header is spreadsheet row 1
 
 
 def test_every_violation_is_listed_at_once(tmp_path, text_frame):
@@ -98,15 +107,30 @@ def test_every_violation_is_listed_at_once(tmp_path, text_frame):
         f = edit(f)
     err = pytest.raises(SchemaError, validate_user_file, write(tmp_path, f)).value
     assert [(v.column, v.row) for v in err.violations] == [
-        ("la_type", 2), ("target_on", 3), ("population", 4), ("ni1_2008", 5)]
-    assert "4 problem(s)" in str(err)
+        ("la_type", 3), ("target_on", 4), ("population", 5), ("ni1_2008", 6)]
+    assert "4 problem(s); rows numbered as in a spreadsheet, the header being row 1" in str(err)
+
+
+def test_row_is_the_line_a_spreadsheet_shows(tmp_path, text_frame):
+    f = _set(7, "la_type", "Parish")(text_frame)
+    path = write(tmp_path, f)
+    line_no = next(i for i, ln in enumerate(path.read_text().splitlines(), 1) if "Parish" in ln)
+    (violation,) = pytest.raises(SchemaError, validate_user_file, path).value.violations
+    assert violation.row == line_no == 8
+    assert violation.area_code == f.loc[6, "area_code"]
+
+
+def test_duplicate_names_the_first_row_as_a_spreadsheet_shows(tmp_path, text_frame):
+    message = errors_of(write(tmp_path, _dup_code(text_frame)))
+    assert f"row 6 (area_code {text_frame.loc[1, 'area_code']}): duplicate area_code" in message
+    assert "(first seen in row 3)" in message
 
 
 def test_target_without_target_on_names_the_area(tmp_path, text_frame):
     f = _target_without_target_on(text_frame)
     row = int(np.flatnonzero(f["target_2011"].eq("80") & f["target_on"].eq("0"))[0])
     message = errors_of(write(tmp_path, f))
-    assert f"row {row + 1} (area_code {f.loc[row, 'area_code']})" in message
+    assert f"row {row + 2} (area_code {f.loc[row, 'area_code']})" in message
 
 
 def test_empty_file(tmp_path):
@@ -144,5 +168,38 @@ def test_check_frame_accepts_numbers_and_rejects_bad_ones(make_areas):
     frame = make_areas()
     schema.check_frame(frame)
     frame.loc[0, "ni1_2008"] = 140.0
-    with pytest.raises(SchemaError, match="row 1 .*out of range"):
+    with pytest.raises(SchemaError, match="row 2 .*out of range"):
         schema.check_frame(frame)
+
+
+# --- the README's table is the validator's own rules
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+# The README marks the block: <!-- schema rules: begin ... --> table <!-- schema rules: end -->
+BEGIN, END = "<!-- schema rules: begin", "<!-- schema rules: end -->"
+
+
+def test_readme_table_is_the_generated_one():
+    text = README.read_text()
+    start = text.index("-->", text.index(BEGIN)) + len("-->")
+    assert text[start:text.index(END)].strip() == schema.markdown_rules().strip(), (
+        "README's data table is stale: paste `python -m specverse.study.schema --markdown`")
+
+
+def test_markdown_states_every_rule_the_validator_enforces():
+    table = schema.markdown_rules()
+    rows = {ln.split(" | ")[0].strip("| `").split("`")[0]: ln for ln in table.splitlines() if ln.startswith("| `")}
+    assert list(rows) == list(schema.SCHEMA_COLUMNS)
+    assert "> 0 and <= 100" in rows["ni1_2006"] and ">= 0 and <= 100" in rows["deprivation"]
+    assert all("<= 10000" in rows[c] for c in ("ethnic_diversity", "age_diversity", "social_class_diversity"))
+    assert "unique" in rows["area_code"] and "only where `target_on` is 1" in rows["target_2011"]
+    assert "(optional column)" in rows["ni1_2006_lsp"] and "| allowed |" in rows["target_2011"]
+    for words in ("Any other column is rejected", "`75.2%`", f"At least {schema.MIN_ROWS} rows",
+                  "the header is row 1"):
+        assert words in table
+
+
+def test_markdown_rules_from_the_command_line():
+    out = subprocess.run([sys.executable, "-m", "specverse.study.schema", "--markdown"],
+                         capture_output=True, text=True, check=True).stdout
+    assert out == schema.markdown_rules()

@@ -1,18 +1,38 @@
 # Shared by every stage: the validated config and multiverse, the path layout, the input
 # functions of the rules, and the one list of final targets (rule all).
+import sys
+from pathlib import Path
+
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
+from specverse.study.config_check import config_error, config_problems
 from specverse.study.plan import ConfigError, build_multiverse, check_inference
 from specverse.study.runs import run_dir
 from specverse.study.workflow_layout import WorkflowLayout
 
+
+def stop(message):
+    """A user's mistake (config or data file): print the message alone and exit 1.
+    Snakemake shows any exception raised while parsing with a traceback; SystemExit passes
+    through it, before any job runs or anything is written."""
+    print(message, file=sys.stderr)
+    raise SystemExit(1)
+
+
+# Every schema problem at once, each naming its key (Snakemake's validate stops at the
+# first, after a dump of the schema and a traceback).
+SCHEMA = Path(workflow.basedir) / "workflow/schemas/config.schema.yaml"
+CONFIGFILES = ["config/config.yaml", *workflow.overwrite_configfiles]
+if problems := config_problems(config, SCHEMA):
+    stop(config_error(problems, CONFIGFILES))
+# Snakemake's validate then fills in the schema's defaults.
 validate(config, schema="../schemas/config.schema.yaml")
 try:
     MULTIVERSE = build_multiverse(config)
     check_inference(config)
 except ConfigError as err:
-    raise WorkflowError(f"invalid multiverse configuration: {err}") from None
+    stop(f"invalid multiverse configuration: {err}")
 # results/<data>-<config> (the schema checked `run`): two runs -- the demo data, a user's
 # file, the test config -- never mix, and neither do their reports
 RESULTS = run_dir(config, workflow.overwrite_configfiles)
@@ -86,7 +106,7 @@ def validate_user_data(config):
     try:
         validate_user_file(config["data"]["path"])
     except SchemaError as err:
-        raise WorkflowError(str(err)) from None
+        stop(str(err))
 
 
 def build_dataset_inputs():
@@ -108,23 +128,30 @@ def final_outputs(wildcards):
         *rules.replicate_tables.output,
         *rules.aggregate_multiverse.output,
         *rules.finalize_multiverse.output,
-        *expand(rules.paper_sensitivity.output, **per_scenario),
         *rules.influence.output,
         *rules.figure_table2.output,
         *expand(rules.figure_curve.output, **per_curve),
         *expand(rules.figure_joint.output, **per_scenario),
         *expand(rules.figure_influence.output, **per_scenario),
-        *expand(rules.figure_confounding.output, **per_scenario),
         *rules.audit_null.output,
         *rules.audit_discrimination.output,
         *rules.audit_figures.output,
         *rules.report_tables.output,
+        *rules.answer.output,
         *rules.calibration.output,
         *rules.figure_calibration.output,
         *rules.verdict.output,
         *rules.figure_verdict.output,
+        *rules.provenance.output,
+        *rules.explorer.output,
+        *rules.choice_summary.output,
+        *expand(rules.figure_choices.output, **per_scenario),
+        *rules.broom_export.output,
     ]
-    # The paper's own models need the published baseline among the configured ones.
+    # The paper's own models (their null distributions, Oster's delta and the Model 3
+    # contour, drawn beside the robustness values) need the published baseline.
     if "published" in MULTIVERSE.options["baseline"]:
         targets += expand(rules.figure_nulls.output, **per_scenario)
+        targets += expand(rules.paper_sensitivity.output, **per_scenario)
+        targets += expand(rules.figure_confounding.output, **per_scenario)
     return targets

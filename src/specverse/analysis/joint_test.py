@@ -184,7 +184,7 @@ def joint_test_treatment(rows: pd.DataFrame, variants, *, draws: int, seed: int,
     kept = rows[rows["estimator"].isin(REFITTED_ESTIMATORS)].sort_values(["model_id", "term"], kind="stable")
     kept = kept.reset_index(drop=True)
     if kept.empty:
-        # e.g. only post-selection samples or only Huber fits: nothing to test jointly, said per term
+        # e.g. estimator: [huber], or a treatment whose fixed-sample fits all failed: said per term
         return ([{"scenario": scenario, "treatment": treatment, "term": term, "n_models": 0,
                   "n_excluded_huber": int(((rows["estimator"] == "huber") & (rows["term"] == term)).sum()),
                   "n_post_selection_apart": int((post["term"] == term).sum()), "draws": draws, "alpha": alpha}

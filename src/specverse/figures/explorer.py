@@ -8,17 +8,19 @@ filter and a sortable table of those rows.
 
 How it stays fast with ~60,000 rows:
 
-* Rows are sent pre-sorted by the plotted estimate (NaN last, ties by spec_id, term),
+* Rows are sent pre-sorted by the plotted estimate (NaN last, ties by model_id, term),
   so the filtered rows taken in index order are already the ascending curve: the one
-  JS callback (:data:`FILTER_JS`, run once per burst of widget changes) makes a single
+  JS callback (``FILTER_JS`` in :mod:`.explorer_js`, run once per burst of widget
+  changes) makes a single
   O(N) pass, with no sort, and fills a BooleanFilter (the table's CDSView) and one
   small ColumnDataSource per sign x significance category of the curve.
 * Text columns travel as small integer codes into their sorted levels; the table
   shows the text through an HTMLTemplateFormatter holding the levels, and sorts on
   the codes (= alphabetically).  Floats travel as float32 (~7 significant digits):
   this page is for looking, the full-precision table stays the CSV/parquet.
-* Above :data:`WHISKER_LIMIT` points the CI is drawn as a band instead of one
-  segment per model (thousands of whiskers hide the curve and slow the canvas).
+* Above :data:`WHISKER_LIMIT` points the CI is drawn as a band of the median bounds in
+  at most :data:`BAND_BINS` bins instead of one segment per model (thousands of
+  whiskers hide the curve, and a polygon through every bound takes seconds to fill).
   What remains costly is Bokeh's own work, proportional to what is shown: the
   table re-sorts its visible rows, and the canvas paints one marker per model.
 
@@ -49,20 +51,24 @@ from jinja2 import Template
 
 from specverse.io import write_text
 
+from .explorer_js import FILTER_JS, HOVER_JS, RESET_JS, TAP_JS
+
 REQUIRED = (
-    "spec_id", "scenario", "baseline", "outcome", "treatment", "term", "controls", "sample",
+    "model_id", "scenario", "baseline", "outcome", "treatment", "term", "controls", "sample",
     "estimator", "control_terms", "n", "estimate", "std_error", "ci_low", "ci_high",
     "p_two_tailed", "status",
 )
 COMMON = ("estimate_common", "ci_low_common", "ci_high_common")
 #: Optional p-value and sensitivity columns shown in the table when present.
-OPTIONAL_P = ("p_wild", "p_pairs", "p_perm", "p_classical", "p_HC1", "p_HC3", "p_romano_wolf")
+OPTIONAL_P = ("p_wild", "p_pairs", "p_perm", "p_classical", "p_HC0", "p_HC1", "p_HC2", "p_HC3",
+              "p_huber", "p_romano_wolf")
 OPTIONAL_STATS = ("rv_q1", "partial_r2")
 #: Text columns sent as codes (shown in the table, in this order).
 TEXT = ("scenario", "baseline", "outcome", "treatment", "term", "controls", "sample",
         "estimator", "status", "control_terms")
 CONTROL_CLASSES = ["full", "leave one out", "block subset", "none"]
 WHISKER_LIMIT = 2000
+BAND_BINS = 400
 # Sign x significance palette of the static curves (figures/_plot.py).
 CATEGORIES = {
     "positive, significant": "#08519c",
@@ -149,97 +155,6 @@ def _n_format() -> NumberFormatter:
     return NumberFormatter(format="0,0", nan_format="", text_align="right")
 
 
-# --- JavaScript: one filter pass, a hover label, tap -> select the table row -----------
-
-FILTER_JS = """
-// Run once per burst of changes (Reset ticks every box at once), after this event.
-if (view_filter._pending) return;
-view_filter._pending = true;
-setTimeout(() => { view_filter._pending = false; apply(); }, 0);
-
-function apply() {
-  // Which rows pass every filter?  One pass over the rows, which Python sorted by the
-  // plotted estimate (NaN last): the rows kept, in index order, ARE the sorted curve.
-  const d = source.data, E = d[est], L = d[low], H = d[high], P = d[pcol], N = E.length;
-  const tests = Object.entries(filters).map(([name, f]) => {
-    const on = new Uint8Array(f.n_classes);          // ticked classes of this dimension
-    for (const k of widgets[name].active) on[k] = 1;
-    return [d[f.field], f.lookup.map(c => on[c])];   // row code -> 1 if its class is ticked
-  });
-  const mode = significance.active;                  // 0 all, 1 p < alpha, 2 p >= alpha
-  const keep = new Array(N), x = [], y = [], lo = [], hi = [], cat = [];
-  const parts = labels.map(() => ({x: [], y: [], lo: [], hi: [], p: [], row: []}));
-  let n_table = 0, n_nop = 0;
-  for (let i = 0; i < N; i++) {
-    let ok = true;
-    for (let t = 0; ok && t < tests.length; t++) ok = tests[t][1][tests[t][0][i]] === 1;
-    const sig = P[i] < alpha;                        // a missing p is not significant ...
-    if (ok && mode > 0) ok = mode === 1 ? sig : P[i] >= alpha;  // ... nor "p >= alpha"
-    keep[i] = ok;
-    if (!ok) continue;
-    n_table++;
-    const e = E[i];
-    if (!isFinite(e)) continue;                      // no usable estimate: table only
-    if (isNaN(P[i])) n_nop++;
-    const k = e >= 0 ? (sig ? 0 : 1) : (sig ? 3 : 2);  // sign x significance, as `labels`
-    const part = parts[k];
-    x.push(x.length + 1); y.push(e); lo.push(L[i]); hi.push(H[i]); cat.push(k);
-    part.x.push(x.length); part.y.push(e); part.lo.push(L[i]); part.hi.push(H[i]);
-    part.p.push(P[i]); part.row.push(i);
-  }
-  // The table's CDSView follows (left alone when its rows did not change: first draw).
-  const prev = view_filter.booleans ?? new Array(N).fill(true);
-  if (keep.some((b, i) => b !== prev[i])) view_filter.booleans = keep;
-  // One source per category (static colour and legend entry); the CI as coloured
-  // whiskers for a few models, as one grey band for many (empty source otherwise).
-  parts.forEach((part, k) => { points[k].data = part; });
-  const n = y.length, many = n > whisker_limit;
-  whiskers.data = many ? {x: [], lo: [], hi: [], colour: []}
-                       : {x, lo, hi, colour: cat.map(k => colours[k])};
-  band.data = many ? {x, lo, hi} : {x: [], lo: [], hi: []};
-  legend.items.forEach((item, k) => {
-    item.label = {value: `${labels[k]} (${parts[k].x.length.toLocaleString("en")})`};
-  });
-  // Fit the axes to the filtered set; a few huge CIs must not flatten the curve, so the
-  // y range covers every estimate but only the 0.5%..99.5% quantiles of the CI bounds.
-  const sorted = a => Float64Array.from(a.filter(isFinite)).sort();
-  const q = (s, f) => s.length ? s[Math.floor(f * (s.length - 1))] : NaN;
-  if (n > 0) {
-    const ylo = Math.min(y[0], q(sorted(lo), 0.005)), yhi = Math.max(y[n - 1], q(sorted(hi), 0.995));
-    const pad = 0.05 * (yhi - ylo || 1);
-    xr.setv({start: 0, end: n + 1, reset_start: 0, reset_end: n + 1});
-    yr.setv({start: ylo - pad, end: yhi + pad, reset_start: ylo - pad, reset_end: yhi + pad});
-  }
-  const med = n === 0 ? NaN : (n % 2 ? y[(n - 1) / 2] : (y[n / 2 - 1] + y[n / 2]) / 2);
-  const n_sig = parts[0].x.length + parts[3].x.length;
-  const fmt = v => isNaN(v) ? "n/a" : v.toFixed(3);
-  summary.text = `<b>${n.toLocaleString("en")} models shown</b>, median estimate ` +
-    `<b>${fmt(med)}</b>, share significant (${pcol} &lt; ${alpha}) ` +
-    `<b>${n ? (100 * n_sig / n).toFixed(1) + "%" : "n/a"}</b>` +
-    (n_nop ? ` (${n_nop.toLocaleString("en")} without ${pcol} count as not significant)` : "") +
-    `<br><span style="color:#555">` +
-    `table: ${n_table.toLocaleString("en")} of ${N.toLocaleString("en")} rows ` +
-    `(${(n_table - n).toLocaleString("en")} without a usable estimate, so not in the curve)</span>`;
-}
-"""
-
-RESET_JS = """
-// Tick every option again (the filter callback runs once for the whole burst).
-for (const w of Object.values(widgets)) w.active = [...Array(w.labels.length).keys()];
-significance.active = 0;
-"""
-
-HOVER_JS = """
-// The hovered point's model, spelled out from the table's codes.
-const d = source.data, i = value;
-return d.spec_id[i] + ": " + dims.map(c => levels[c][d[c][i]]).join(" | ");
-"""
-
-TAP_JS = """
-// Clicking curve points selects their rows in the table (which scrolls to them).
-source.selected.indices = points.flatMap(s => s.selected.indices.map(k => s.data.row[k]));
-"""
-
 PAGE = Template("""{% extends base %}
 {% block postamble %}<style>
  body { font-family: system-ui, sans-serif; margin: 0 14px; color: #222; }
@@ -265,11 +180,11 @@ PAGE = Template("""{% extends base %}
 
 def build_explorer(models: pd.DataFrame, out_html, *, title: str, provenance: dict[str, str],
                    note: str = "", alpha: float = 0.05, headline: str = "p_headline",
-                   max_rows: int | None = None) -> None:
+                   max_rows: int | None = None, scale_label: str | None = None) -> None:
     """Write the explorer page for ``models`` (one row per model x reported term) to ``out_html``.
 
-    Plots and sorts on ``estimate_common`` (with ``ci_*_common``; axis labelled by
-    ``common_scale``) when present, else on ``estimate``.  Significance is
+    Plots and sorts on ``estimate_common`` (with ``ci_*_common``; axis labelled
+    ``scale_label``, else by the ``common_scale`` column) when present, else on ``estimate``.  Significance is
     ``p < alpha`` on the ``headline`` p column when present, else ``p_two_tailed``.
     ``provenance`` (data file and sha256, config, commit, time) is shown as a list
     under the title; a non-empty ``note`` (simulated data) as a red box above
@@ -281,12 +196,14 @@ def build_explorer(models: pd.DataFrame, out_html, *, title: str, provenance: di
     est, low, high = COMMON if common else ("estimate", "ci_low", "ci_high")
     pcol = headline if headline in models.columns else "p_two_tailed"
     scale = "estimate (each model's own outcome scale)"
-    if common:
+    if common and scale_label:
+        scale = scale_label
+    elif common:
         names = pd.unique(models.get("common_scale", pd.Series(dtype=str)).dropna().astype(str))
         scale = "; ".join(names) or "estimate on the common scale"
 
     # Pre-sort by the plotted estimate (NaN last), ties by model and term: see FILTER_JS.
-    m = models.assign(_e=_f32(models[est], est), _id=models["spec_id"].astype(str),
+    m = models.assign(_e=_f32(models[est], est), _id=models["model_id"].astype(str),
                       _term=models["term"].astype(str))
     m = m.sort_values(["_e", "_id", "_term"], kind="mergesort", na_position="last")
     m = m.reset_index(drop=True)
@@ -299,7 +216,7 @@ def build_explorer(models: pd.DataFrame, out_html, *, title: str, provenance: di
                       columns=_columns(levels, est, low, high, pcol, source.data), height=380,
                       sizing_mode="stretch_width", index_position=None, autosize_mode="none",
                       sortable=True, reorderable=False)  # reordering needs jquery-ui: not shipped
-    summary = Div(text="loading ...", name="summary", styles={"font-size": "14px"}, height=42,
+    summary = Div(text="loading ...", name="summary", styles={"font-size": "14px"}, height=64,
                   sizing_mode="stretch_width")
 
     update = CustomJS(code=FILTER_JS, args=dict(
@@ -307,7 +224,8 @@ def build_explorer(models: pd.DataFrame, out_html, *, title: str, provenance: di
         view_filter=view_filter, summary=summary, points=points, whiskers=whiskers, band=band,
         legend=legend, xr=fig.x_range, yr=fig.y_range, est=est, low=low, high=high, pcol=pcol,
         alpha=alpha, labels=list(CATEGORIES), colours=list(CATEGORIES.values()),
-        whisker_limit=WHISKER_LIMIT))
+        whisker_limit=WHISKER_LIMIT, band_bins=BAND_BINS, pool=["scenario", "treatment_term"],
+        pool_names=["scenario", "treatment: term"]))
     for w in [*widgets.values(), significance]:
         w.js_on_change("active", update)
     reset = Button(label="Reset all filters", name="reset")
@@ -319,10 +237,14 @@ def build_explorer(models: pd.DataFrame, out_html, *, title: str, provenance: di
                      column(summary, fig, table, sizing_mode="stretch_width"),
                      sizing_mode="stretch_width"))
     doc.js_on_event(DocumentReady, update)  # first draw: the same callback, nothing filtered
-    help_text = (f"{len(m):,} rows (model x reported term). Untick options on the left to filter; "
+    help_text = (f"{len(m):,} rows: one per model x reported term (SE types are inference choices: "
+                 "each one's analytic p-value is a p_ column). Untick options on the left to filter; "
                  "click a column header to sort; hover a point for its model, click it to select "
                  "its row. Numbers are rounded for display (float32); the full-precision values "
                  "are in the CSV/parquet table.")
+    if common:
+        help_text += (f" The curve and 'estimate (common)' put every outcome on one scale ({scale}); "
+                      "'estimate (raw)' is on the model's own outcome scale.")
     page = file_html(doc, resources=INLINE, title=title, template=PAGE, template_variables=dict(
         page_title=html.escape(title), note=html.escape(note), red=NOTE_COLOUR,
         provenance=[(html.escape(str(k)), html.escape(str(v))) for k, v in provenance.items()],
@@ -332,7 +254,7 @@ def build_explorer(models: pd.DataFrame, out_html, *, title: str, provenance: di
 
 def _model_source(m: pd.DataFrame, plotted: list[str]) -> tuple[ColumnDataSource, dict]:
     """The one data source of table, filters and curve: text as codes, numbers as float32."""
-    data, levels = {"spec_id": m["_id"].to_numpy(dtype=object)}, {}
+    data, levels = {"model_id": m["_id"].to_numpy(dtype=object)}, {}
     for c in TEXT:
         data[c], levels[c] = _codes(m[c])
     tt = m["treatment"].astype(str) + ": " + m["term"].astype(str)
@@ -433,7 +355,7 @@ def _columns(levels, est, low, high, pcol, data) -> list[TableColumn]:
 
     widths = {"controls": 220, "treatment": 160, "term": 135, "baseline": 100, "outcome": 95,
               "sample": 110, "estimator": 110}
-    cols = [TableColumn(field="spec_id", title="spec_id", width=100)]
+    cols = [TableColumn(field="model_id", title="model_id", width=100)]
     cols += [text(c, c, widths.get(c, 85)) for c in TEXT[:8]]
     if "post_selection" in levels:
         cols.append(text("post_selection", "post-selection", 80))

@@ -334,6 +334,8 @@ def build_multiverse(config: Mapping) -> Multiverse:
         options[dim] = tuple(v for v in allowed[dim] if v in values)
     if not options["scenario"]:
         raise ConfigError("data.scenarios is empty: the multiverse needs at least one scenario")
+    if all(s in POST_SELECTION_SAMPLES for s in options["sample"]):  # never pooled with the others
+        raise ConfigError(f"multiverse.sample lists only post-selection samples {list(options['sample'])}: every curve, summary and joint test would be empty; add a fixed sample such as 'all'")
 
     fan_out = tuple(config.get("fan_out", ()))
     for dim in fan_out:

@@ -3,12 +3,17 @@
 One row per area. The same schema describes results/data/analysis.csv (which adds
 `scenario`) and the CSV a user passes with ``data: {source: csv, path: FILE}``.
 `validate_user_file` collects every violation before raising, so a user fixes the
-file in one pass instead of one error at a time.
+file in one pass instead of one error at a time.  Rows are numbered as a spreadsheet
+shows them (the header is row 1), so "row 6" is the row a user sees as 6.
+`markdown_rules` renders these same rules as the README's table:
+
+    python -m specverse.study.schema --markdown
 """
 
 from __future__ import annotations
 
 import csv
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,10 +37,12 @@ class Column:
     high: float | None = None
     low_open: bool = False  # True: value must be > low, not >= low
     categories: tuple[str, ...] = field(default=())
+    unique: bool = False  # no two rows share a value
+    only_where: tuple[str, int] | None = None  # (column, value): a value only in rows where column == value
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("area_code", "text", "ONS/GSS code of the upper-tier area (unique)", "code"),
+    Column("area_code", "text", "ONS/GSS code of the upper-tier area (unique)", "code", unique=True),
     Column("area_name", "text", "area name", "name"),
     Column("la_type", "category", "type of authority; unitary authority is the reference", "category",
            categories=LA_TYPES),
@@ -49,7 +56,8 @@ COLUMNS: tuple[Column, ...] = (
            low=0, high=100, low_open=True),
     Column("target_on", "binary", "1 if NI1 was a designated LAA target, else 0", "0/1"),
     Column("target_2011", "number", "the LAA's NI1 target for 2010/11; empty where no target or "
-           "where the target is not known", "%", nullable=True, low=0, high=100),
+           "where the target is not known", "%", nullable=True, low=0, high=100,
+           only_where=("target_on", 1)),
     Column("deprivation", "number", "average Index of Multiple Deprivation score", "IMD score",
            low=0, high=100),
     Column("ethnic_diversity", "number", "10,000 minus the sum of squared % shares of Census 2001 "
@@ -72,13 +80,15 @@ NUMERIC_COLUMNS = tuple(c.name for c in COLUMNS if c.kind in ("number", "binary"
 
 # Table 2 Model 3 has 13 parameters; fewer rows than this cannot be fitted.
 MIN_ROWS = 15
+# The header is spreadsheet row 1, so data row i (0-based) is row i + FIRST_DATA_ROW.
+FIRST_DATA_ROW = 2
 
 
 @dataclass(frozen=True)
 class Violation:
     file: str
     column: str | None
-    row: int | None  # 1-based data row (header excluded)
+    row: int | None  # the spreadsheet's row: the header is row 1, the first area row 2
     area_code: str | None
     rule: str
 
@@ -99,7 +109,9 @@ class SchemaError(ValueError):
     def __init__(self, path: str, violations: list[Violation]):
         self.path = path
         self.violations = violations
-        lines = [f"{path} does not follow the analysis schema ({len(violations)} problem(s)):"]
+        rows = "; rows numbered as in a spreadsheet, the header being row 1" \
+            if any(v.row is not None for v in violations) else ""
+        lines = [f"{path} does not follow the analysis schema ({len(violations)} problem(s){rows}):"]
         lines += [f"  - {v}" for v in violations]
         super().__init__("\n".join(lines))
 
@@ -142,7 +154,7 @@ def validate_frame(df: pd.DataFrame, file: str = "<data>") -> list[Violation]:
 
     text = df.astype(str).apply(lambda s: s.str.strip())
     codes = text["area_code"] if "area_code" in text else pd.Series([""] * len(df))
-    rows = np.arange(1, len(df) + 1)
+    rows = np.arange(FIRST_DATA_ROW, len(df) + FIRST_DATA_ROW)
 
     def code_of(i):
         return codes.iloc[i] or None
@@ -186,21 +198,24 @@ def validate_frame(df: pd.DataFrame, file: str = "<data>") -> list[Violation]:
                 else f"out of range (must be {_range_text(col)})"
             add(col.name, rows[i], f"value {_fmt(num.iloc[i])} {what}", code_of(i))
 
-    if "area_code" in text:
-        dup = codes.duplicated(keep=False) & (codes != "")
-        first_row = {}
-        for i in np.flatnonzero(dup.to_numpy()):
-            c = codes.iloc[i]
-            if c in first_row:
-                add("area_code", rows[i], f"duplicate area_code {c!r} (first seen in row {first_row[c]})", c)
-            else:
-                first_row[c] = rows[i]
-
-    if "target_on" in values and "target_2011" in values:
-        present = values["target_2011"].notna() | (text["target_2011"] != "")
-        for i in np.flatnonzero((present & (values["target_on"] == 0)).to_numpy()):
-            add("target_2011", rows[i], "a target is given but target_on is 0 "
-                "(target_2011 must be empty where target_on=0)", code_of(i))
+    for col in COLUMNS:
+        if col.unique and col.name in text:
+            cells = text[col.name]
+            first_row = {}
+            for i in np.flatnonzero((cells.duplicated(keep=False) & (cells != "")).to_numpy()):
+                c = cells.iloc[i]
+                if c in first_row:
+                    add(col.name, rows[i], f"duplicate {col.name} {c!r} (first seen in row {first_row[c]})",
+                        code_of(i))
+                else:
+                    first_row[c] = rows[i]
+        if col.only_where and col.name in text and col.only_where[0] in values:
+            other, wanted = col.only_where
+            given = text[col.name] != ""
+            elsewhere = values[other].notna() & (values[other] != wanted)
+            for i in np.flatnonzero((given & elsewhere).to_numpy()):
+                add(col.name, rows[i], f"a value is given but {other} is {_fmt(values[other].iloc[i])} "
+                    f"({col.name} must be empty unless {other} is {wanted})", code_of(i))
     return sorted(out, key=lambda v: (v.row or 0, v.column or ""))
 
 
@@ -264,3 +279,49 @@ def check_frame(df: pd.DataFrame, file: str = "<data>") -> None:
     problems = validate_frame(as_text, file)
     if problems:
         raise SchemaError(file, problems)
+
+
+# --- the same rules as the README's table (a test keeps the README equal to this)
+
+def _values_text(col: Column) -> str:
+    if col.kind == "category":
+        text = "one of " + ", ".join(f"`{c}`" for c in col.categories)
+    elif col.kind == "binary":
+        text = "`0` or `1`"
+    elif col.kind == "number":
+        text = f"number {_range_text(col)}".rstrip()
+    else:
+        text = "text"
+    if col.unique:
+        text += ", unique"
+    if col.only_where:
+        text += f"; only where `{col.only_where[0]}` is {col.only_where[1]}"
+    return text
+
+
+def markdown_rules() -> str:
+    """The columns and file-wide rules `validate_user_file` enforces, as README markdown."""
+    lines = ["| column | values | unit | empty cells | meaning |", "|---|---|---|---|---|"]
+    for col in COLUMNS:
+        name = f"`{col.name}`" + ("" if col.required else " (optional column)")
+        empty = "allowed" if col.nullable else "no"
+        lines.append(f"| {name} | {_values_text(col)} | {col.unit} | {empty} | {col.definition} |")
+    lines += [
+        "",
+        "- The file is UTF-8 text (a spreadsheet's byte-order mark is fine) with one header row "
+        "naming each column above once. Any other column is rejected, `scenario` too: your file "
+        "is the one observed scenario.",
+        f"- At least {MIN_ROWS} rows of areas: Table 2's Model 3 has 13 parameters.",
+        "- Numbers are plain: `75.2`, not `75.2%` or `1,234`; `inf` and `nan` are rejected. "
+        "Spaces around a value or a column name are ignored.",
+        f"- Rows are numbered as a spreadsheet shows them: the header is row 1, the first area "
+        f"row {FIRST_DATA_ROW}. Every problem is reported at once, with the file, column, row "
+        "(and that row's `area_code`) and the rule broken.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] != ["--markdown"]:
+        sys.exit("usage: python -m specverse.study.schema --markdown")
+    sys.stdout.write(markdown_rules())
