@@ -30,6 +30,11 @@ SUFFIXES = {".csv", ".json", ".parquet", ".md", ".tex"}
 #: Run records, and the fan-out cells (their rows are the specification table's, whose
 #: fingerprint covers them; their row order follows the batching).
 SKIP_DIRS = {"logs", "benchmarks", "cells"}
+#: Records of when, from which commit and config files a run was made: they change with
+#: every run and commit, never with the results. provenance.json is skipped; a Markdown
+#: page's copy of it (report/answer.md) is cut at its heading.
+SKIP_FILES = {"provenance.json"}
+RUN_RECORD_HEADING = "## Where these numbers come from"
 RTOL = 1e-8
 _PROJECTIONS = 2
 
@@ -89,7 +94,7 @@ def fingerprint(path: Path) -> dict:
         return {"text": {"structure": _sha(json.dumps(skeleton, sort_keys=True))},
                 "floats": {"values": _floats(floats)}}
     # .md / .tex: numbers are already printed at a fixed precision
-    return {"text": {"content": _sha(path.read_text())}}
+    return {"text": {"content": _sha(path.read_text().split(RUN_RECORD_HEADING)[0])}}
 
 
 def fingerprints(results: Path) -> dict[str, dict]:
@@ -97,7 +102,8 @@ def fingerprints(results: Path) -> dict[str, dict]:
     out = {}
     for path in sorted(results.rglob("*")):
         rel = path.relative_to(results)
-        if path.is_file() and path.suffix in SUFFIXES and not (set(rel.parts) & SKIP_DIRS):
+        if (path.is_file() and path.suffix in SUFFIXES and not (set(rel.parts) & SKIP_DIRS)
+                and path.name not in SKIP_FILES):
             out[rel.as_posix()] = fingerprint(path)
     return out
 

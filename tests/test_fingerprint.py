@@ -72,3 +72,19 @@ def test_json_floats_are_tolerant_and_its_structure_exact(tmp_path):
     changed["b"][2]["x"] = 2e-3
     (tmp_path / "c.json").write_text(json.dumps(changed))
     assert fp._same(fp.fingerprint(tmp_path / "a.json"), fp.fingerprint(tmp_path / "c.json"))
+
+
+def test_run_records_change_nothing_but_results_do(tmp_path):
+    """provenance.json and the provenance section of a Markdown page (commit, time,
+    config checksums) differ between any two runs; the results above them must not."""
+    def run(root, commit, result):
+        (root / "report").mkdir(parents=True)
+        (root / "provenance.json").write_text(json.dumps({"git_commit": commit}))
+        (root / "report" / "answer.md").write_text(
+            f"# The answer\n\nmedian {result}\n\n{fp.RUN_RECORD_HEADING}\n\n- git commit: `{commit}`\n")
+        return fp.fingerprints(root)
+
+    a = run(tmp_path / "a", "abc", "0.829")
+    assert set(a) == {"report/answer.md"}
+    assert a == run(tmp_path / "b", "def", "0.829")
+    assert a != run(tmp_path / "c", "abc", "0.830")
