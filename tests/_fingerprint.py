@@ -26,6 +26,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from _workflow_sandbox import RUN_RECORD_FILES, RUN_RECORD_HEADING
+
 SUFFIXES = {".csv", ".json", ".parquet", ".md", ".tex"}
 #: Run records, and the fan-out cells (their rows are the specification table's, whose
 #: fingerprint covers them; their row order follows the batching).
@@ -33,8 +35,7 @@ SKIP_DIRS = {"logs", "benchmarks", "cells"}
 #: Records of when, from which commit and config files a run was made: they change with
 #: every run and commit, never with the results. provenance.json is skipped; a Markdown
 #: page's copy of it (report/answer.md) is cut at its heading.
-SKIP_FILES = {"provenance.json"}
-RUN_RECORD_HEADING = "## Where these numbers come from"
+SKIP_FILES = RUN_RECORD_FILES
 RTOL = 1e-8
 _PROJECTIONS = 2
 

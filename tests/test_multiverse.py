@@ -395,7 +395,8 @@ def test_workflow_table_is_identical_across_fan_out_and_cores(tmp_path):
             shutil.rmtree(out / sub, ignore_errors=True)
         _snakemake(repo, cores, "config/test.yaml", override)
         cells = list((out / "multiverse" / "cells").rglob("*.parquet"))
-        assert len(cells) == (16 if fan_out == list(plan.FAN_OUT_DIMENSIONS) else max(1, 2 * 2 * bool(fan_out)))
+        # 2 scenarios x 2 treatments x 2 control sets x 2 samples x 2 estimators
+        assert len(cells) == (32 if fan_out == list(plan.FAN_OUT_DIMENSIONS) else max(1, 2 * 2 * bool(fan_out)))
         runs[name] = (out / "multiverse" / "specifications.csv").read_bytes()
         table = pd.read_csv(out / "multiverse" / "specifications.csv")
         assert (table["resample_status"] == "ok").any() and (table["status"] == "ok").any()
