@@ -51,7 +51,7 @@ report: setup
 test: setup-dev
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -ra
 
-## make test-fast: the tests without the end-to-end workflow runs (about a minute)
+## make test-fast: the tests without the end-to-end workflow runs (about two minutes)
 test-fast: setup-dev
 	$(BIN)/python -m pytest -n 2 -m "not slow and not slurm" -ra
 
