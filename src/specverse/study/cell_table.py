@@ -64,14 +64,7 @@ def assemble(models: Sequence, fits, draws, *, methods: tuple, studentized: str)
     table = pd.DataFrame.from_records(records)
     if table.empty:
         return empty_table()
-    if fits is not None:
-        f = fits.rename(columns={"model": "_model", "term": "_term", "status": "_fit_status"})
-        f = f[["_model", "_term", "se_type", *FIT_COLUMNS, "_fit_status"]]
-        table = table.merge(f, on=["_model", "_term", "se_type"], how="left", validate="many_to_one")
-    else:
-        for col in FIT_COLUMNS:
-            table[col] = np.nan
-        table["_fit_status"] = None
+    table = _join_engine_rows(table, fits, FIT_COLUMNS, "_fit_status", renamed={"status": "_fit_status"})
     estimated = table["status"].isna()
     missing = estimated & table["_fit_status"].isna()
     if missing.any():
@@ -79,14 +72,7 @@ def assemble(models: Sequence, fits, draws, *, methods: tuple, studentized: str)
     table.loc[estimated, "status"] = table.loc[estimated, "_fit_status"]
     # Excluded rows carry no numbers, even where a sibling SE type of the model was fitted.
     table.loc[~estimated, list(FIT_COLUMNS)] = np.nan
-    if draws is not None:
-        d = draws.rename(columns={"model": "_model", "term": "_term"})
-        d = d[["_model", "_term", "se_type", *RESAMPLE_COLUMNS, "resample_status"]]
-        table = table.merge(d, on=["_model", "_term", "se_type"], how="left", validate="many_to_one")
-    else:
-        for col in RESAMPLE_COLUMNS:
-            table[col] = np.nan
-        table["resample_status"] = None
+    table = _join_engine_rows(table, draws, RESAMPLE_COLUMNS, "resample_status")
     # Say why every row without resampling results has none.
     ok = table["status"] == "ok"
     declared = np.array([models[m].no_resampling is not None for m in table["_model"]], dtype=bool)
@@ -103,3 +89,14 @@ def assemble(models: Sequence, fits, draws, *, methods: tuple, studentized: str)
     if table["resample_status"].isna().any():
         raise RuntimeError("resampling returned no result for some estimated rows")
     return table
+
+
+def _join_engine_rows(table: pd.DataFrame, results: pd.DataFrame | None, columns, status: str,
+                      renamed: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Join the engine's rows (fits or resampling, keyed by model, term and se_type) onto
+    the table; without any (nothing estimated or resampled), the columns are empty."""
+    if results is None:
+        return table.assign(**{col: np.nan for col in columns}, **{status: None})
+    r = results.rename(columns={"model": "_model", "term": "_term", **(renamed or {})})
+    r = r[["_model", "_term", "se_type", *columns, status]]
+    return table.merge(r, on=["_model", "_term", "se_type"], how="left", validate="many_to_one")
