@@ -16,7 +16,7 @@ from specverse.analysis.table import CHOICE_DIMENSIONS, published_reference, rea
 from matplotlib.figure import Figure
 
 from specverse.figures import _plot, calibration, confounding, curve, influence, joint, nulls, replication
-from specverse.figures import numbers as fmt
+from specverse import numbers as fmt
 from specverse.figures.html_tables import report_pages
 from specverse.study import simulated_note as notes
 

@@ -1,5 +1,6 @@
-"""Numbers as people read them in titles and annotations: thousands separators, signed
-effects, percentages, and p-values in APA style (``p = .042``, ``p < .001``)."""
+"""Numbers as people read them, for every layer (figure titles, report tables, the
+answer's sentences): thousands separators, signed effects, percentages, and p-values in
+APA style (``p = .042``, ``p < .001``).  A leaf module, like :mod:`specverse.io`."""
 
 from __future__ import annotations
 
@@ -43,6 +44,11 @@ def level(alpha: float) -> str:
     return _no_leading_zero(f"{alpha:g}")
 
 
+def p_text(p: float) -> str:
+    """A finite p-value's number alone: ``.042``, ``< .001``."""
+    return "< .001" if p < 0.001 else _no_leading_zero(f"{p:.3f}")
+
+
 def p_value(p: float, floor: float | None = None) -> str:
     """A p-value's comparison and number, without the ``p``: ``= .042``, ``< .001``.
 
@@ -53,9 +59,8 @@ def p_value(p: float, floor: float | None = None) -> str:
         return "n/a"
     if floor is not None and math.isclose(p, floor):
         return f"\u2264 {_no_leading_zero(f'{floor:.3f}')}"
-    if p < 0.001:
-        return "< .001"
-    return f"= {_no_leading_zero(f'{p:.3f}')}"
+    text = p_text(p)
+    return text if text.startswith("<") else f"= {text}"
 
 
 def p_phrase(p: float, floor: float | None = None) -> str:

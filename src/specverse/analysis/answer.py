@@ -26,6 +26,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from specverse import numbers
 from specverse.study.audit import design_label
 from specverse.study.plan import TREATMENT_TERMS
 
@@ -219,18 +220,10 @@ def _headline_share(answer, curve, scenario) -> pd.Series | None:
 
 def format_p(p: float, draws: int | None = None) -> str:
     """'p = .020' or 'p < .001'; at the floor of a resampled test, says so."""
-    text = "p < .001" if p < 0.001 else f"p = {p:.3f}".replace("0.", ".", 1)
+    text = numbers.p_phrase(p)
     if draws and p <= 1.0 / (1 + draws) + 1e-12:
         text += f" (the smallest {draws:,} null draws allow)"
     return text
-
-
-def _pct(x: float) -> str:
-    return f"{100 * x:.0f}%"
-
-
-def _level(alpha: float) -> str:
-    return f"{alpha:.3f}".rstrip("0").removeprefix("0")
 
 
 def _scenarios(answer, curve) -> list[str]:
@@ -254,8 +247,9 @@ def mechanical_sentence(answer: pd.DataFrame, alpha: float) -> str:
     robust = joint is not None and joint["value"] < alpha
     if share is not None and joint is not None:
         method = share["label"].removeprefix("significant: ").removesuffix(" (headline)")
-        facts = (f"{_pct(share['value'])} of the {int(share['n']):,} {name} specifications are significant "
-                 f"({method}, p < {_level(alpha)}) and the joint test of the whole curve gives "
+        facts = (f"{numbers.percent(share['value'])} of the {int(share['n']):,} {name} specifications "
+                 f"are significant "
+                 f"({method}, p < {numbers.level(alpha)}) and the joint test of the whole curve gives "
                  f"{format_p(joint['value'], int(joint['n']))}")
         if ratio is not None:
             facts += f", with a Young-Holsteen robustness ratio of {ratio['value']:.1f}"
@@ -272,13 +266,13 @@ def mechanical_sentence(answer: pd.DataFrame, alpha: float) -> str:
     if len(mech):
         worst = mech.loc[mech["value"].idxmax()]
         power = _value(answer, curve, "power")
-        span = (f"{_pct(worst['low'])} to {_pct(worst['high'])}" if worst["low"] != worst["high"]
-                else f"{_pct(worst['low'])} in every one")
+        span = (f"{numbers.percent(worst['low'])} to {numbers.percent(worst['high'])}"
+                if worst["low"] != worst["high"] else f"{numbers.percent(worst['low'])} in every one")
         text = (f"In the audit, where no target has any effect, the design \"{worst['label']}\" gives a "
-                f"significant positive slope (one-tailed p < {_level(alpha)}, as in the paper) in "
-                f"{_pct(worst['value'])} of simulated datasets on average over {int(worst['n'])} baseline x outcome families ({span})")
+                f"significant positive slope (one-tailed p < {numbers.level(alpha)}, as in the paper) in "
+                f"{numbers.percent(worst['value'])} of simulated datasets on average over {int(worst['n'])} baseline x outcome families ({span})")
         if power is not None:
-            text += f", against {_pct(power['value'])} when targets truly work (the planted effect)"
+            text += f", against {numbers.percent(power['value'])} when targets truly work (the planted effect)"
         if worst["value"] >= 0.5:
             text += ("; a curve that is robust across baselines, outcomes and inference methods can therefore "
                      "still be produced by how targets were set, which no specification choice can undo.")

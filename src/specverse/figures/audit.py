@@ -15,7 +15,8 @@ import textwrap
 import numpy as np
 import pandas as pd
 
-from . import numbers as fmt
+from specverse import numbers as fmt
+
 from ._plot import add_note, note_margin, plt, save_figure
 
 PUBLISHED_COLOUR = "#b30000"

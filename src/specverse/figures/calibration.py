@@ -20,7 +20,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from . import numbers as fmt
+from specverse import numbers as fmt
+
 from ._plot import add_note, note_margin, plt, save_figure
 
 METHOD_ORDER = ("classical", "HC0", "HC1", "HC2", "HC3", "wild", "pairs", "freedman_lane", "treatment_permutation", "huber")

@@ -16,10 +16,10 @@ from matplotlib.cm import ScalarMappable
 from matplotlib.collections import LineCollection
 from matplotlib.colors import Normalize
 
+from specverse import numbers as fmt
 from specverse.analysis.table import CHOICE_DIMENSIONS, CURVE_KEYS, curve_label
 
 from . import _plot
-from . import numbers as fmt
 from .curve import OPTION_ORDER, sort_curve
 
 CMAP = "viridis_r"  # dark = mostly significant; colour-blind safe and prints in grey

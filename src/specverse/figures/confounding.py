@@ -8,10 +8,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from specverse import numbers as fmt
 from specverse.analysis.table import curve_label, curves
 
 from . import _plot
-from . import numbers as fmt
 
 
 def plot_robustness_curve(models: pd.DataFrame, scenario: str, *, png, pdf=None, note: str = "") -> None:

@@ -22,6 +22,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.colors import PowerNorm
 from matplotlib.ticker import NullLocator
 
+from specverse import numbers as fmt
 from specverse.analysis.table import (
     CHOICE_DIMENSIONS,
     curve_label,
@@ -33,7 +34,6 @@ from specverse.analysis.table import (
 from specverse.analysis.models import method_columns
 
 from . import _plot
-from . import numbers as fmt
 
 CONTROL_CLASS_ORDER = ["full", "leave one out", "block subset", "none"]
 #: Canonical option order within each dimension (the paper's option first).

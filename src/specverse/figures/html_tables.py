@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from specverse import numbers
+
 STYLE = (
     "body{font-family:sans-serif;font-size:12px;margin:12px}"
     "table{border-collapse:collapse;margin:4px 0 14px}"
@@ -34,15 +36,12 @@ STYLE = (
 
 
 def fmt_count(x) -> str:
-    return "" if _missing(x) else f"{int(round(float(x))):,}"
+    return "" if _missing(x) else numbers.count(round(float(x)))
 
 
 def fmt_p(p) -> str:
     """'< .001', else three decimals without the leading zero (APA style)."""
-    if _missing(p):
-        return ""
-    p = float(p)
-    return "< .001" if p < 0.001 else f"{p:.3f}".removeprefix("0")
+    return "" if _missing(p) else numbers.p_text(float(p))
 
 
 def fmt_share(x) -> str:

@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
+from specverse import numbers as fmt
 from specverse.analysis.table import CHOICE_DIMENSIONS, curve_label
 
 from . import _plot
-from . import numbers as fmt
 
 
 def _grid(n: int, ncols: int = 3):

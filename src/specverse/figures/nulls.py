@@ -12,8 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from specverse import numbers as fmt
+
 from . import _plot
-from . import numbers as fmt
 
 METHOD_LABEL = {"permutation": "permutation (Freedman-Lane)", "wild": "wild bootstrap, null imposed",
                 "pairs": "pairs bootstrap-t"}

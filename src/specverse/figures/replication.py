@@ -14,10 +14,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from specverse import numbers as fmt
 from specverse.analysis.table import check_columns
 
 from . import _plot
-from . import numbers as fmt
 
 REQUIRED = ("scenario", "model", "term", "estimate", "std_error", "published_estimate", "published_std_error")
 Z95 = 1.959963984540054
