@@ -337,6 +337,19 @@ def test_csv_round_trips_every_column_by_either_writer(table, tmp_path, monkeypa
             assert text(back[col]) == text(out[col]), col
 
 
+def test_a_write_removes_what_a_killed_write_of_the_same_file_left(tmp_path):
+    """A SIGKILL mid-write leaves `.name.<8 chars>[.ext]`; the next write of `name` removes it,
+    and never another file's temporary (`.name.gz.…`) or a file of another name."""
+    left = [tmp_path / ".s.csv.ab12cd_9.csv", tmp_path / ".s.csv.zzzzzzzz"]
+    kept = [tmp_path / ".s.csv.gz.ab12cd_9.tmp", tmp_path / ".s.csv.short.csv", tmp_path / "s.csv.ab12cd_9.csv"]
+    for f in left + kept:
+        f.write_text("x")
+    io.write_csv(pd.DataFrame({"a": [1]}), tmp_path / "s.csv")
+    assert [f for f in left if f.exists()] == []
+    assert all(f.exists() for f in kept)
+    assert pd.read_csv(tmp_path / "s.csv")["a"].tolist() == [1]
+
+
 def test_combine_cells_rejects_overlapping_cells(table):
     with pytest.raises(ValueError, match="share a \\(spec_id, term\\)"):
         spec_table.combine_cells([table, table.head(3)])

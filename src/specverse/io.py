@@ -4,14 +4,18 @@ A reader (a later rule, the report, a user) must never see half a file: each wri
 writes a temporary file beside the target and renames it only when complete, so a
 crash or an interrupted job leaves the previous file or none.  Files are made
 world-readable (mkstemp makes 0600; the report and browsers must read them).
+A SIGKILL mid-write leaves the temporary behind; the next write of the same target
+removes such leftovers (one job writes a target at a time, so none is in use).
 """
 
 from __future__ import annotations
 
 import contextlib
+import glob
 import json
 import math
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -29,6 +33,7 @@ def atomic_path(path: str | os.PathLike, suffix: str = ".tmp"):
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
     os.close(fd)
     os.chmod(tmp, 0o644)
@@ -37,6 +42,18 @@ def atomic_path(path: str | os.PathLike, suffix: str = ".tmp"):
         os.replace(tmp, path)
     finally:
         Path(tmp).unlink(missing_ok=True)
+
+
+def remove_stale_temporaries(path: Path) -> None:
+    """Delete ``.<name>.<8 random chars>[.ext]`` beside ``path``: what a killed write left.
+
+    The pattern is exact so that another target's temporary (``.name.gz.…`` beside
+    ``name``) is never touched.
+    """
+    stale = re.compile(rf"\.{re.escape(path.name)}\.[a-z0-9_]{{8}}(\.[A-Za-z0-9]+)?")
+    for sibling in path.parent.glob(f".{glob.escape(path.name)}.*"):
+        if stale.fullmatch(sibling.name):
+            sibling.unlink(missing_ok=True)
 
 
 ARROW_CSV_ROWS = 10_000
