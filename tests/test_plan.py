@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from specverse.study import plan
+from specverse.study import controls, plan
 from specverse.study.plan import ConfigError, Spec, build_multiverse
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,9 +26,39 @@ def test_controls_options_expand_in_canonical_order():
     assert opts[0] == "full" and opts[-1] == "none"
     assert opts[1:12] == [f"drop_{t}" for t in plan.CONTROL_TERMS]
     blocks = [o for o in opts if o.startswith("blocks_")]
-    assert len(blocks) == 2**5 - 2  # the empty set is `none`, the full set is `full`
-    assert len(opts) == 1 + 11 + 30 + 1
-    assert len(set(opts)) == len(opts)
+    # The empty set is `none`, the full set `full`; the two unions of four blocks that leave
+    # out a one-term block (deprivation, funding) are that term's drop_ option.
+    assert len(blocks) == 2**5 - 2 - 2
+    assert "blocks_diversity_size_funding_structure" not in opts and "drop_deprivation" in opts
+    assert len(opts) == 1 + 11 + 28 + 1
+    assert len({frozenset(plan.control_terms(o)) for o in opts}) == len(opts)
+    assert len(plan.controls_options(["block_subsets"])) == 30  # no drop_ option to share a set with
+
+
+def test_all_subsets_is_every_set_of_controls_once():
+    opts = plan.controls_options(["all_subsets"])
+    sets = {frozenset(plan.control_terms(o)) for o in opts}
+    assert len(opts) == len(sets) == 2**11
+    assert opts[0] == "full" and opts[-1] == "none"
+    # The named options keep their names; listing them again adds nothing.
+    assert plan.controls_options(["full", "leave_one_out", "all_subsets", "none"]) == opts
+    assert set(plan.controls_options(["block_subsets", "leave_one_out"])) < set(opts)
+    for option in opts:
+        if option.startswith("subset_"):
+            assert option == controls.subset_option(plan.control_terms(option))
+            assert 0 < len(plan.control_terms(option)) < 10
+
+
+def test_kept_blocks_enter_whole():
+    structure = set(plan.BLOCKS["structure"])
+    opts = plan.controls_options(["all_subsets"], keep_together=["structure"])
+    assert len(opts) == 2**9
+    for option in opts:
+        assert len(structure & set(plan.control_terms(option))) in (0, 3), option
+    with pytest.raises(ConfigError, match="keep_together: unknown block"):
+        plan.controls_options(["all_subsets"], keep_together=["weather"])
+    with pytest.raises(ConfigError, match="does not list"):
+        plan.controls_options(["full"], keep_together=["structure"])
 
 
 def test_control_terms_of_each_option_kind():
@@ -51,6 +81,11 @@ def test_control_terms_of_each_option_kind():
         plan.control_terms("drop_const")
     with pytest.raises(ConfigError, match="blocks must be among"):
         plan.control_terms("blocks_size_weather")
+    assert plan.control_terms("subset_001") == ("deprivation",)
+    assert plan.control_terms("subset_7ff") == plan.CONTROL_TERMS
+    for bad in ("subset_800", "subset_1", "subset_0x1", "subset_00g"):
+        with pytest.raises(ConfigError, match="expected subset_"):
+            plan.control_terms(bad)
 
 
 def test_ancova_adds_the_baseline_regressor():
@@ -81,14 +116,14 @@ def test_spec_ids_are_unique_over_the_full_multiverse(load_config):
     universe = build_multiverse(load_config("full.yaml"))
     all_specs = universe.specs()
     ids = {s.spec_id for s in all_specs}
-    assert len(ids) == len(all_specs) == 2 * 2 * 4 * 5 * 43 * 5 * 3 * 3
+    assert len(ids) == len(all_specs) == 2 * 2 * 4 * 5 * 41 * 5 * 3 * 3
 
 
 def test_default_config_resolves_every_dimension(config):
     universe = build_multiverse(config)
     assert universe.options["scenario"] == ("causal", "mechanical")
     assert universe.options["treatment"] == plan.TREATMENTS
-    assert len(universe.options["controls"]) == 43
+    assert len(universe.options["controls"]) == 41
     assert universe.fan_out == ("scenario", "treatment")
     assert len(universe.cells()) == 10
     assert {tuple(c.items()) for c in universe.cells()} == {
@@ -197,7 +232,7 @@ def test_cell_values_must_be_configured(config):
 
 
 def test_shipped_configs_are_valid_and_sized(load_config):
-    for name, n_specs in (("config.yaml", 154_800), ("test.yaml", None), ("full.yaml", 154_800)):
+    for name, n_specs in (("config.yaml", 147_600), ("test.yaml", None), ("full.yaml", 147_600)):
         universe = build_multiverse(load_config(name))
         if n_specs is not None:
             assert len(universe.specs()) == n_specs

@@ -22,6 +22,11 @@ from typing import Iterable, Mapping, Sequence
 
 from specverse.engine.vocabulary import RESAMPLING_METHODS, SE_TYPES
 
+from .config_error import ConfigError
+from .controls import BLOCKS, CONTROL_GROUPS, CONTROL_TERMS, control_terms, controls_options, dropped_term
+
+__all__ = ["BLOCKS", "CONTROL_GROUPS", "CONTROL_TERMS", "ConfigError", "control_terms", "controls_options", "dropped_term"]
+
 DIMENSIONS = (
     "scenario",
     "baseline",
@@ -47,17 +52,7 @@ TREATMENTS = (
 )
 SAMPLES = ("all", "no_london", "no_counties", "no_influential", "common_131")
 ESTIMATORS = ("ols", "wls_population", "huber")
-CONTROL_GROUPS = ("full", "leave_one_out", "block_subsets", "none")
 
-# Control blocks, in the order of Table 2; term names are those of table2_published.csv.
-BLOCKS = {
-    "deprivation": ("deprivation",),
-    "diversity": ("age_diversity", "ethnic_diversity", "social_class_diversity"),
-    "size": ("log_population", "log_population_density", "population_growth"),
-    "funding": ("nrf_area",),
-    "structure": ("london_borough", "metropolitan_borough", "county_council"),
-}
-CONTROL_TERMS = tuple(term for block in BLOCKS.values() for term in block)
 
 # The regressor(s) whose coefficients a treatment reports.
 TREATMENT_TERMS = {
@@ -101,58 +96,6 @@ DATA_CONDITIONS = {
     "no_population": "the data lack positive population values for the weights",
     "dropped_term_constant": "the dropped control is constant in the sample",
 }
-
-
-class ConfigError(ValueError):
-    """An impossible or inconsistent multiverse configuration."""
-
-
-def controls_options(groups: Iterable[str]) -> list[str]:
-    """Expand config control groups into option names, in a fixed canonical order.
-
-    full, then drop_<term> for every Table 2 control, then blocks_<b1>_<b2>... for every
-    non-empty proper subset of the five blocks (the empty set is `none`, the full set is
-    `full`), then none.
-    """
-    groups = set(groups)
-    unknown = groups - set(CONTROL_GROUPS)
-    if unknown:
-        raise ConfigError(f"multiverse.controls: unknown option(s) {sorted(unknown)}; allowed: {list(CONTROL_GROUPS)}")
-    out: list[str] = []
-    if "full" in groups:
-        out.append("full")
-    if "leave_one_out" in groups:
-        out.extend(f"drop_{term}" for term in CONTROL_TERMS)
-    if "block_subsets" in groups:
-        names = list(BLOCKS)
-        for size in range(1, len(names)):
-            out.extend("blocks_" + "_".join(combo) for combo in itertools.combinations(names, size))
-    if "none" in groups:
-        out.append("none")
-    return out
-
-
-def control_terms(option: str) -> tuple[str, ...]:
-    """The Table 2 control terms a controls option names (before any sample-specific drop)."""
-    if option == "full":
-        return CONTROL_TERMS
-    if option == "none":
-        return ()
-    if option.startswith("drop_"):
-        dropped = option[len("drop_") :]
-        if dropped not in CONTROL_TERMS:
-            raise ConfigError(f"controls option {option!r}: {dropped!r} is not a control term")
-        return tuple(t for t in CONTROL_TERMS if t != dropped)
-    if option.startswith("blocks_"):
-        chosen = option[len("blocks_") :].split("_")
-        if not chosen or any(b not in BLOCKS for b in chosen):
-            raise ConfigError(f"controls option {option!r}: blocks must be among {list(BLOCKS)}")
-        return tuple(t for b in BLOCKS if b in chosen for t in BLOCKS[b])
-    raise ConfigError(f"unknown controls option {option!r}")
-
-
-def dropped_term(option: str) -> str | None:
-    return option[len("drop_") :] if option.startswith("drop_") else None
 
 
 @dataclass(frozen=True, order=True)
@@ -325,7 +268,7 @@ def build_multiverse(config: Mapping) -> Multiverse:
         if len(set(values)) != len(values):
             raise ConfigError(f"multiverse.{dim} lists an option twice: {values}")
         if dim == "controls":
-            options[dim] = tuple(controls_options(values))
+            options[dim] = tuple(controls_options(values, mv.get("keep_together", ())))
             continue
         bad = [v for v in values if v not in allowed[dim]]
         if bad:
