@@ -19,7 +19,9 @@ from specverse.analysis.models import model_table
 from specverse.analysis.summary import summarize
 from specverse.engine import ols_influence
 from specverse.study import plan, spec_table, variants
+from specverse.study import evaluate
 from specverse.study.evaluate import evaluate_cell, evaluate_cell_and_draws
+from specverse.study.wild_null import WildNull
 from specverse.study.plan import build_multiverse
 
 from _workflow_sandbox import run_results
@@ -293,6 +295,35 @@ def test_worker_processes_do_not_change_a_cell(variant_tables, load_config):
     pd.testing.assert_frame_equal(serial.table, parallel.table, check_exact=True)
     for field in ("model_id", "term", "t", "t_star"):
         np.testing.assert_array_equal(getattr(serial.wild_null, field), getattr(parallel.wild_null, field))
+
+
+def test_a_cell_streamed_in_chunks_is_the_cell(variant_tables, load_config, tmp_path):
+    """A job evaluates its cell chunk by chunk (one per baseline x outcome x ...) and streams
+    them to one Parquet file: the file holds the cell's rows, in its order, to the bit, and
+    the chunks' wild draws put together are the cell's."""
+    config = small_config(load_config, controls=["full", "leave_one_out", "none"], sample=["all", "no_influential"],
+                          treatment=["target_on", "target_on_and_stretch"])
+    universe = build_multiverse(config)
+    cell = {"scenario": "mechanical"}
+    assert len(evaluate.cell_chunks(universe, cell)) == 2 * 2 * 2  # baseline x outcome x treatment
+    whole = evaluate_cell_and_draws(variant_tables, universe, cell, seed=5, inference=config["inference"])
+    parts = []
+    with io.table_stream(tmp_path / "cell.parquet") as write, io.table_stream(tmp_path / "cell.csv", "csv") as csv:
+        for table, wild in evaluate.evaluate_chunks(variant_tables, universe, cell, seed=5, inference=config["inference"]):
+            write(table)
+            csv(table)
+            parts += wild
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "cell.parquet"), whole.table, check_exact=True)
+    back = pd.read_csv(tmp_path / "cell.csv", keep_default_na=False, na_values=[""])
+    np.testing.assert_array_equal(back["estimate"].to_numpy(float), whole.table["estimate"].to_numpy(float))
+    assert back["spec_id"].tolist() == whole.table["spec_id"].tolist()
+    streamed = WildNull.from_parts(parts, config["inference"]["draws"])
+    for field in ("model_id", "term", "t", "t_star"):
+        np.testing.assert_array_equal(getattr(streamed, field), getattr(whole.wild_null, field))
+    with pytest.raises(ValueError, match="no rows were written"):
+        with io.table_stream(tmp_path / "empty.parquet"):
+            pass
+    assert not (tmp_path / "empty.parquet").exists()
 
 
 # --- aggregation ----------------------------------------------------------------------

@@ -22,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
 
 
 @contextlib.contextmanager
@@ -83,6 +84,34 @@ def write_csv(df: pd.DataFrame, path, **to_csv) -> None:
 def write_parquet(df: pd.DataFrame, path) -> None:
     with atomic_path(path, ".parquet") as tmp:
         df.to_parquet(tmp, index=False)
+
+
+@contextlib.contextmanager
+def table_stream(path, fmt: str = "parquet"):
+    """Yield ``write(df)``, which appends a frame to one file (a Parquet row group, or CSV
+    rows under one header); the file appears, atomically, only when the block completes.
+    For a table written in chunks, so that no more than a chunk is ever in memory."""
+    with atomic_path(path, f".{fmt}") as tmp:
+        state = {"writer": None, "rows": 0, "frames": 0}
+
+        def write(df: pd.DataFrame) -> None:
+            if fmt == "parquet":
+                table = pa.Table.from_pandas(df, preserve_index=False)
+                if state["writer"] is None:
+                    state["writer"] = pq.ParquetWriter(tmp, table.schema)
+                state["writer"].write_table(table.cast(state["writer"].schema))
+            else:
+                df.to_csv(tmp, index=False, header=state["frames"] == 0, mode="w" if state["frames"] == 0 else "a")
+            state["rows"] += len(df)
+            state["frames"] += 1
+
+        try:
+            yield write
+        finally:
+            if state["writer"] is not None:
+                state["writer"].close()
+        if state["frames"] == 0:
+            raise ValueError(f"{path}: no rows were written")
 
 
 def write_text(text: str, path) -> None:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from .linalg import ols_solve
+from .linalg import column_norms, ols_solve
 
 HUBER_T = 1.345
 MAX_ITER = 50
@@ -52,6 +52,17 @@ def _mad0(e):
     return np.median(np.abs(e), axis=-1) / _MAD_C
 
 
+def _weighted_solve(Xs: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Weighted least squares ``(Xs' W Xs)^-1 Xs' W y`` for ``S`` equilibrated designs."""
+    Xw = Xs * w[:, :, None]
+    G = np.swapaxes(Xw, 1, 2) @ Xs
+    b = np.einsum("snk,sn->sk", Xw, y)
+    try:
+        return np.linalg.solve(G, b[:, :, None])[:, :, 0]
+    except np.linalg.LinAlgError:  # an exactly singular weighted Gram: NaN, as ols_solve gives
+        return ols_solve(Xs * np.sqrt(w)[:, :, None], y * np.sqrt(w))[0]
+
+
 def fit_huber(
     X: np.ndarray,
     y: np.ndarray,
@@ -70,6 +81,11 @@ def fit_huber(
 
     beta, xtx_inv, ok = ols_solve(X, y)
     beta = np.where(ok[:, None], beta, 0.0)
+    # Each IRLS pass only needs beta: solve the weighted normal equations of the design
+    # equilibrated once (its column norms), rank already checked by the OLS start.
+    norms = column_norms(X)
+    norms = np.where(norms > 0, norms, 1.0)
+    Xs = X / norms[:, None, :]
     resid = y - np.einsum("snk,sk->sn", X, beta)
     wls_scale = np.einsum("sn,sn->s", resid, resid) / df_resid
     scale = _mad0(resid)
@@ -84,10 +100,10 @@ def fit_huber(
         ai = np.flatnonzero(active)
         if ai.size == 0:
             break
-        Xa, ya = X[ai], y[ai]
+        every = ai.size == S  # no copy while every specification is still iterating
+        Xa, Xsa, ya = (X, Xs, y) if every else (X[ai], Xs[ai], y[ai])
         w = _weights(resid[ai] / scale[ai, None], t)
-        sw = np.sqrt(w)
-        b_new, _, _ = ols_solve(Xa * sw[:, :, None], ya * sw)
+        b_new = _weighted_solve(Xsa, ya, w) / norms[ai]
         e_new = ya - np.einsum("snk,sk->sn", Xa, b_new)
         s_wls = np.einsum("sn,sn->s", w * e_new, e_new) / df_resid
         with np.errstate(divide="ignore", invalid="ignore"):

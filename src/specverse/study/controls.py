@@ -7,6 +7,7 @@ Pure Python, like :mod:`.plan`, which enumerates specifications over these optio
 
 from __future__ import annotations
 
+import functools
 import itertools
 from typing import Iterable
 
@@ -92,6 +93,7 @@ def _all_subsets(together: set[str]) -> list[tuple[str, ...]]:
     return sorted(subsets, key=lambda s: (-len(s), subset_option(s)))
 
 
+@functools.lru_cache(maxsize=None)  # a pure function of the name, called per model
 def control_terms(option: str) -> tuple[str, ...]:
     """The Table 2 control terms a controls option names (before any sample-specific drop)."""
     if option == "full":

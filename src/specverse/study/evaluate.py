@@ -8,8 +8,9 @@ model (a specification minus its se_type), its results shared by that model's SE
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import Mapping, Sequence
+import itertools
+from dataclasses import dataclass
+from typing import Iterator, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -25,6 +26,7 @@ from .plan import (
     Exclusion,
     Multiverse,
     Spec,
+    astuple_fast,
     control_terms,
     dropped_term,
 )
@@ -83,13 +85,46 @@ def evaluate_cell_and_draws(
     n_jobs: int = 1,
 ) -> CellEstimates:
     """:func:`evaluate_cell`, keeping the wild draws (see :class:`CellEstimates`)."""
+    table, wild_parts = _evaluate(_Variants(variants), universe, cell, seed=seed, inference=inference, n_jobs=n_jobs)
+    return CellEstimates(table, WildNull.from_parts(wild_parts, int(inference.get("draws", 999))))
+
+
+#: The dimensions before `controls`, which every engine batch holds fixed (BATCH_KEY).
+CHUNK_DIMENSIONS = ("scenario", "baseline", "outcome", "treatment")
+
+
+def cell_chunks(universe: Multiverse, cell: Mapping[str, str] | None) -> list[dict[str, str]]:
+    """The parts a job evaluates one after another: one per combination of the chunk
+    dimensions its cell leaves free, in enumeration order.  No engine batch spans two
+    chunks and the leading dimensions order the enumeration, so the chunks' rows, put
+    end to end, are the cell's rows exactly (tested)."""
+    cell = dict(cell or {})
+    free = [d for d in CHUNK_DIMENSIONS if d not in cell]
+    return [{**cell, **dict(zip(free, combo))} for combo in itertools.product(*(universe.options[d] for d in free))]
+
+
+def evaluate_chunks(
+    variants: Mapping[tuple[str, str], pd.DataFrame],
+    universe: Multiverse,
+    cell: Mapping[str, str] | None,
+    *,
+    seed: int,
+    inference: Mapping,
+    n_jobs: int = 1,
+) -> Iterator[tuple[pd.DataFrame, list]]:
+    """The cell chunk by chunk (:func:`cell_chunks`): each chunk's rows and wild-draw parts
+    (:meth:`WildNull.from_parts`), so that a job holds one chunk in memory, not its cell."""
     data = _Variants(variants)
+    for chunk in cell_chunks(universe, cell):
+        yield _evaluate(data, universe, chunk, seed=seed, inference=inference, n_jobs=n_jobs)
+
+
+def _evaluate(data: "_Variants", universe: Multiverse, cell, *, seed: int, inference: Mapping, n_jobs: int):
     models = _resolve_models(data, universe, universe.specs(cell))
     fits, draws, wild_parts = _estimate(data, models, universe, seed=seed, inference=inference, n_jobs=n_jobs)
     table = assemble(models, fits, draws, methods=tuple(inference.get("methods", ())),
                      studentized=inference.get("se_type", "HC1"))
-    table = table if table.empty else on_common_scale(table, data.frames)
-    return CellEstimates(table, WildNull.from_parts(wild_parts, int(inference.get("draws", 999))))
+    return (table if table.empty else on_common_scale(table, data.frames)), wild_parts
 
 
 def studentizing_se_type(estimator: str, se_type: str) -> str:
@@ -153,6 +188,7 @@ class _Variants:
         self._cols: dict[tuple, np.ndarray] = {}
         self._rows: dict[tuple, np.ndarray] = {}
         self._varying: dict[tuple, bool] = {}
+        self._finite: dict[tuple, np.ndarray] = {}
 
     def frame(self, spec: Spec) -> pd.DataFrame:
         try:
@@ -173,6 +209,17 @@ class _Variants:
             self._rows[key] = sample_rows(self.frame(spec), spec.sample, spec.treatment)
         return self._rows[key]
 
+    def finite(self, spec: Spec, names: tuple[str, ...]) -> np.ndarray:
+        """Rows where every named column is finite (cached per variant and set of names:
+        an all-subsets multiverse asks for each of its 2,048 control sets many times)."""
+        key = (spec.scenario, spec.baseline, names)
+        if key not in self._finite:
+            ok = np.ones(len(self.frame(spec)), dtype=bool)
+            for name in names:
+                ok &= np.isfinite(self.col(spec, name))
+            self._finite[key] = ok
+        return self._finite[key]
+
     def varies(self, spec: Spec, term: str, mask: np.ndarray) -> bool:
         # A regressor constant over the rows is collinear with the intercept.
         key = (spec.scenario, spec.baseline, term, mask.tobytes())
@@ -184,15 +231,15 @@ class _Variants:
 
 
 def _resolve_models(data: _Variants, universe: Multiverse, specs: Sequence[Spec]) -> list[_Model]:
-    by_model: dict[Spec, _Model] = {}
+    by_model: dict[tuple, _Model] = {}  # keyed by the choices but se_type (a tuple hashes in C)
     conditions: dict[tuple, bool] = {}
     for spec in specs:
-        key = spec.model()
+        key = astuple_fast(spec)[:-1]
         model = by_model.get(key)
         if model is None:
-            model = by_model[key] = _Model(key)
+            model = by_model[key] = _Model(spec.model())
             _resolve_rows(model, data)
-            model.no_resampling = universe.resampling_exclusion(key)
+            model.no_resampling = universe.resampling_exclusion(model.spec)
         model.se_specs.append(spec)
         rule = universe.static_exclusion(spec)
         if rule is None:
@@ -212,9 +259,8 @@ def _resolve_rows(model: _Model, data: _Variants) -> None:
     """Sample mask (complete cases included) and the controls that vary within it."""
     spec = model.spec
     intended = control_terms(spec.controls) + OUTCOME_EXTRA_TERMS.get(spec.outcome, ())
-    complete = data.rows(spec).copy()
-    for name in (OUTCOME_COLUMN[spec.outcome], *spec.treatment_terms, *intended):
-        complete &= np.isfinite(data.col(spec, name))
+    complete = data.rows(spec) & data.finite(spec, (OUTCOME_COLUMN[spec.outcome], *spec.treatment_terms)) \
+        & data.finite(spec, intended)
     weight_col = ESTIMATOR_WEIGHTS.get(spec.estimator)
     if weight_col is not None:
         w = data.col(spec, weight_col)
@@ -302,8 +348,9 @@ def _estimate_batch(data, models, by_key, idx, universe, seed, inference):
         weights = data.col(template, ESTIMATOR_WEIGHTS[estimator])
     # The canonical batch: this batch's model for every configured controls option.
     canonical = []
+    head, tail = astuple_fast(template)[:4], astuple_fast(template)[5:]
     for option in universe.options["controls"]:
-        spec = replace(template, controls=option)
+        spec = Spec(*head, option, *tail)
         if spec in by_key:
             canonical.append(models[by_key[spec]])
         else:

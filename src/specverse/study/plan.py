@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-from dataclasses import dataclass, fields, replace
+import operator
+from dataclasses import dataclass, field
 from typing import Iterable, Mapping, Sequence
 
 from specverse.engine.vocabulary import RESAMPLING_METHODS, SE_TYPES
@@ -112,10 +113,12 @@ class Spec:
     se_type: str
 
     def choices(self) -> dict[str, str]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        return dict(zip(DIMENSIONS, astuple_fast(self)))
 
     def canonical(self) -> str:
-        return ";".join(f"{d}={getattr(self, d)}" for d in DIMENSIONS)
+        """'scenario=...;baseline=...;...;se_type=...' (DIMENSIONS order; written out: this
+        string is hashed for every row of a multiverse of millions)."""
+        return f"{self.model_identity()};se_type={self.se_type}"
 
     @property
     def spec_id(self) -> str:
@@ -123,11 +126,13 @@ class Spec:
 
     def model(self) -> "Spec":
         """The same specification with se_type blanked: what is fitted and resampled once."""
-        return replace(self, se_type="")
+        return Spec(*astuple_fast(self)[:-1], "")
 
     def model_identity(self) -> str:
         """Identity string of the model (all choices but se_type); seeds its random draws."""
-        return ";".join(f"{d}={getattr(self, d)}" for d in DIMENSIONS if d != "se_type")
+        return (f"scenario={self.scenario};baseline={self.baseline};outcome={self.outcome};"
+                f"treatment={self.treatment};controls={self.controls};sample={self.sample};"
+                f"estimator={self.estimator}")
 
     def family_identity(self) -> str:
         """Identity of the specification's family (one treatment in one scenario): seeds
@@ -150,6 +155,13 @@ class Spec:
     def intended_controls(self) -> tuple[str, ...]:
         """Regressors besides the treatment (before dropping terms constant in the sample)."""
         return control_terms(self.controls) + OUTCOME_EXTRA_TERMS.get(self.outcome, ())
+
+
+def astuple_fast(spec: Spec) -> tuple[str, ...]:
+    """The choices in DIMENSIONS order (dataclasses.astuple deep-copies: too slow for the
+    millions of specifications of an all-subsets multiverse)."""
+    return (spec.scenario, spec.baseline, spec.outcome, spec.treatment, spec.controls, spec.sample,
+            spec.estimator, spec.se_type)
 
 
 def common_scale(outcome: str, mean_baseline: float) -> tuple[float, str]:
@@ -202,6 +214,9 @@ class Multiverse:
     options: Mapping[str, tuple[str, ...]]
     exclusions: tuple[Exclusion, ...]
     fan_out: tuple[str, ...]
+    # (scope, the choices any exclusion names) -> matching rules: exclusions name a few
+    # dimensions, so millions of specifications share a handful of answers
+    _matches: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def cells(self) -> list[dict[str, str]]:
         """Every fan-out cell (one job each), in canonical order."""
@@ -219,21 +234,30 @@ class Multiverse:
         ranges = [(cell[d],) if d in cell else self.options[d] for d in DIMENSIONS]
         return [Spec(*combo) for combo in itertools.product(*ranges)]
 
+    def _matching(self, spec: Spec) -> tuple[Exclusion, ...]:
+        if None not in self._matches:
+            named = [d for d in DIMENSIONS if any(d in rule.when for rule in self.exclusions)]
+            self._matches[None] = operator.attrgetter(*named, "se_type")  # se_type: always a tuple
+        key = self._matches[None](spec)
+        if key not in self._matches:
+            self._matches[key] = tuple(rule for rule in self.exclusions if rule.matches(spec))
+        return self._matches[key]
+
     def static_exclusion(self, spec: Spec) -> Exclusion | None:
         """The first declared specification exclusion that applies whatever the data."""
-        for rule in self.exclusions:
-            if rule.scope == "specification" and rule.if_data is None and rule.matches(spec):
+        for rule in self._matching(spec):
+            if rule.scope == "specification" and rule.if_data is None:
                 return rule
         return None
 
     def data_exclusions(self, spec: Spec) -> list[Exclusion]:
         """Declared specification exclusions that apply if their data condition holds."""
-        return [r for r in self.exclusions if r.scope == "specification" and r.if_data is not None and r.matches(spec)]
+        return [r for r in self._matching(spec) if r.scope == "specification" and r.if_data is not None]
 
     def resampling_exclusion(self, model: Spec) -> Exclusion | None:
         """The first declared resampling exclusion matching a model (se_type ignored)."""
-        for rule in self.exclusions:
-            if rule.scope == "resampling" and rule.matches(model):
+        for rule in self._matching(model):
+            if rule.scope == "resampling":
                 return rule
         return None
 
@@ -311,6 +335,22 @@ def check_inference(config: Mapping) -> None:
     if headline in RESAMPLING_METHODS and headline not in inference.get("methods", ()):
         raise ConfigError(f"inference.headline is {headline!r}, which is not among inference.methods "
                           f"{list(inference.get('methods', ()))}")
+
+
+def check_table_layout(config: Mapping) -> None:
+    """A partitioned table is aggregated by streamed scans only: no joint test on its
+    curves, and the config must say so; the whole-table stages need the joint test."""
+    layout = config.get("table", {}).get("layout", "whole")
+    joint = config.get("joint_test", {}).get("enabled", True)
+    if layout == "partitioned" and joint:
+        raise ConfigError("table.layout is partitioned, which runs no joint test on the curves: "
+                          "set joint_test.enabled: false to say so")
+    if layout == "whole" and not joint:
+        raise ConfigError("joint_test.enabled is false, which only table.layout: partitioned supports "
+                          "(the whole-table figures and report show the joint tests)")
+    if layout == "whole" and config.get("table", {}).get("csv", False):
+        raise ConfigError("table.csv applies to table.layout: partitioned (the whole layout always "
+                          "writes multiverse/specifications.csv)")
 
 
 def _parse_exclusion(index: int, raw: Mapping) -> Exclusion:
