@@ -11,7 +11,7 @@ CONFIG_ARG = $(if $(CONFIG),--configfile $(CONFIG))
 RUN_DIR = $(shell $(BIN)/python -m specverse.study.runs $(CONFIG))
 
 .DEFAULT_GOAL := help
-.PHONY: help setup setup-dev run report test test-fast bench slurm-test lint lock clean
+.PHONY: help setup setup-dev run report test test-fast bench bench-workflow slurm-test lint lock clean
 
 ## make help: this list
 help:
@@ -63,6 +63,11 @@ lint: setup-dev
 ## make bench: the engine against its peers, side by side (installs the bench extra)
 bench: $(VENV)/.bench-stamp
 	$(BIN)/python bench/engine_peers.py --out results/benchmarks/engine.json
+
+## make bench-workflow: whole runs timed against their targets, split by stage (CONFIGS="all_subsets full")
+CONFIGS ?= all_subsets
+bench-workflow: $(VENV)/.run-stamp
+	$(BIN)/python bench/workflow_runs.py $(CONFIGS) --out results/benchmarks/workflow.json
 
 ## make slurm-test: start a one-node SLURM cluster (root + apt) and run the test config through it
 slurm-test: setup-dev

@@ -10,6 +10,7 @@ SLURM logs written on the node, which name every rule executed inside each job.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -141,3 +142,53 @@ def test_specification_table_equals_the_local_run(runs):
     actual = actual.sort_values(key, kind="stable").reset_index(drop=True)
     # Compared as text: equal to the last printed digit.
     pd.testing.assert_frame_equal(actual, expected, check_exact=True)
+
+
+# --- the partitioned layout (config/all_subsets.yaml), scaled down for the one-node cluster:
+# every subset of the controls with three blocks kept whole (32 sets), wild-bootstrap p-values.
+PARTITIONED = """
+multiverse:
+  baseline: [published]
+  outcome: [pct_change]
+  treatment: [target_on, stretch_2006]
+  controls: [all_subsets]
+  keep_together: [diversity, size, structure]
+  sample: [all, no_influential]
+  estimator: [ols, huber]
+  se_type: [HC1, classical]
+inference: {methods: [wild], draws: 99, headline: wild}
+joint_test: {enabled: false}
+table: {layout: partitioned}
+fan_out: [scenario, treatment]
+"""
+
+
+def test_partitioned_all_subsets_through_slurm_equals_the_local_run(tmp_path):
+    _cluster_or_skip()
+    copies = {}
+    for where in ("local", "cluster"):
+        copies[where] = make_copy(tmp_path / where / "main")
+        (copies[where] / "config" / "ci_all_subsets.yaml").write_text(PARTITIONED)
+    configs = ("--configfile", TEST_CONFIG, "config/ci_all_subsets.yaml")
+    local_proc = start_snakemake(copies["local"], "--cores", "1", *configs, timeout_s=420)
+    cluster_run = run_snakemake(
+        copies["cluster"], "--workflow-profile", "profiles/slurm", *configs,
+        "--slurm-init-seconds-before-status-checks", "2", "--seconds-between-status-checks", "2",
+        "--group-components", "cells=2", "prepare=20",
+        timeout_s=420,
+    )  # fmt: skip
+    local_run = finish(local_proc)
+    assert cluster_run.returncode == 0, "SLURM run failed: " + describe(cluster_run)
+    assert local_run.returncode == 0, "local run failed: " + describe(local_run)
+
+    submitted = dict(SUBMITTED.findall(cluster_run.stdout))
+    records = jobcomp_records(Path(os.environ["SPECVERSE_SLURM_JOBCOMP"]))
+    assert submitted and all(records[jid]["JobState"] == "COMPLETED" for jid in submitted), submitted
+    assert "scan_table" in job_stats(cluster_run.stdout)
+
+    summaries = {w: list(root.glob("results/*/multiverse/partitioned/summary.json")) for w, root in copies.items()}
+    assert all(len(found) == 1 for found in summaries.values()), summaries
+    local, cluster = (json.loads(summaries[w][0].read_text()) for w in ("local", "cluster"))
+    assert local["counts"]["models"] == 2 * 2 * 32 * 2 * 2  # scenario x treatment x controls x sample x estimator
+    assert local["inference"]["methods"] == ["classical", "HC1", "huber", "wild"]
+    assert cluster == local

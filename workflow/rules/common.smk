@@ -7,7 +7,12 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from specverse.study.config_check import config_error, config_problems
-from specverse.study.plan import ConfigError, build_multiverse, check_inference
+from specverse.study.plan import (
+    ConfigError,
+    build_multiverse,
+    check_inference,
+    check_table_layout,
+)
 from specverse.study.runs import run_dir
 from specverse.study.workflow_layout import WorkflowLayout
 
@@ -31,6 +36,7 @@ validate(config, schema="../schemas/config.schema.yaml")
 try:
     MULTIVERSE = build_multiverse(config)
     check_inference(config)
+    check_table_layout(config)
 except ConfigError as err:
     stop(f"invalid multiverse configuration: {err}")
 # results/<data>-<config> (the schema checked `run`): two runs -- the demo data, a user's
@@ -119,8 +125,28 @@ def build_dataset_inputs():
 # --- final targets
 
 
+def partitioned():
+    """table.layout: partitioned -- the cells are the table; aggregates are streamed scans."""
+    return config["table"]["layout"] == "partitioned"
+
+
+def run_record_input():
+    """What provenance.json is re-recorded after: the table the run built."""
+    if partitioned():
+        return results("multiverse/partitioned/summary.json")
+    return results("multiverse/models.parquet")
+
+
 def final_outputs(wildcards):
-    """Every output of the default run, from the rules' own output patterns."""
+    """Every output of the run, from the rules' own output patterns."""
+    if partitioned():
+        return [
+            *rules.build_dataset.output,
+            *rules.replicate_tables.output,
+            *LAYOUT.cell_files(),
+            *rules.scan_table.output,
+            *rules.provenance.output,
+        ]
     per_scenario = dict(scenario=scenarios())
     per_curve = dict(scenario=scenarios(), treatment=treatments())
     targets = [

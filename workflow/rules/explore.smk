@@ -15,8 +15,8 @@ rule provenance:
         # the data file the run reads (a user's CSV, or the shipped public figures)
         data=build_dataset_inputs()[0],
         configs=workflow.configfiles,
-        # re-recorded whenever the model table is rebuilt, so the commit is the one that built it
-        models=results("multiverse/models.parquet"),
+        # re-recorded whenever the table is rebuilt, so the commit is the one that built it
+        table=run_record_input(),
     output:
         results("provenance.json"),
     log:

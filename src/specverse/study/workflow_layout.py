@@ -31,6 +31,7 @@ class WorkflowLayout:
         self.variant_benchmark = f"{root}/benchmarks/multiverse/make_variant/{{scenario}}/{{baseline}}.tsv"
         self.cell = f"{self.cells_dir}/{label}.parquet"
         self.cell_wild_null = f"{self.cells_dir}/{label}_wild_null.npz"
+        self.cell_csv = f"{self.cells_dir}/{label}.csv"
         self.cell_log = f"{root}/logs/multiverse/estimate_cell/{label}.log"
         self.cell_benchmark = f"{root}/benchmarks/multiverse/estimate_cell/{label}.tsv"
 
