@@ -44,8 +44,8 @@ def read_benchmarks(run: Path) -> list[dict]:
         if not rows:
             continue
         last = rows[-1]
-        stage = tsv.relative_to(run / "benchmarks").parts
-        jobs.append({"stage": "/".join(stage[:2]) if len(stage) > 2 else stage[0].removesuffix(".tsv"),
+        parts = tsv.relative_to(run / "benchmarks").with_suffix("").parts
+        jobs.append({"stage": "/".join(parts[:2]),  # stage/rule (the wildcards below it apart)
                      "wall_s": float(last["s"]), "cpu_s": _number(last.get("cpu_time")),
                      "max_rss_mb": _number(last.get("max_rss"))})
     return jobs

@@ -120,20 +120,21 @@ def scan_table(paths: Sequence[str], *, alpha: float, headline: str, studentized
 def _accumulate(fam: _Family, g: pd.DataFrame, *, alpha: float, headline: str, studentized: str,
                 masks: dict[str, int]) -> None:
     fam.rows += len(g)
-    huber = g["estimator"].astype(str).map(ESTIMATOR_ENGINE).eq("huber").to_numpy()
-    se = g["se_type"].astype(str).to_numpy(str)
-    ok = g["status"].astype(str).eq("ok").to_numpy()
+    huber = _isin(g["estimator"], [e for e, engine in ESTIMATOR_ENGINE.items() if engine == "huber"])
+    se = {s: _isin(g["se_type"], [s]) for s in {*SE_TYPES, studentized}}
+    ok = _isin(g["status"], ["ok"])
     post = g["post_selection"].to_numpy(bool)
     p = g["p_two_tailed"].to_numpy(float)
     est = g["estimate_common"].to_numpy(float)
 
-    model_row = np.where(huber, se == "classical", se == studentized)
-    fam.model_status.update(g["status"].astype(str).to_numpy(str)[model_row])
+    model_row = np.where(huber, se["classical"], se[studentized])
+    status = g["status"][model_row].value_counts(sort=False)
+    fam.model_status.update({str(k): int(v) for k, v in status.items() if v})
     fam.estimates.append(est[model_row & ok & ~post])
     fam.post_estimates.append(est[model_row & ok & post])
 
     fixed = ok & ~post
-    carriers = {s: ~huber & (se == s) for s in SE_TYPES} | {"huber": huber & (se == "classical")}
+    carriers = {s: ~huber & se[s] for s in SE_TYPES} | {"huber": huber & se["classical"]}
     for method, rows in carriers.items():
         _count(fam, method, p[rows & fixed], alpha)
     for method, col in RESAMPLED_P.items():
@@ -144,13 +145,26 @@ def _accumulate(fam: _Family, g: pd.DataFrame, *, alpha: float, headline: str, s
     if headline in RESAMPLED_P:
         carrier, p_head = model_row, g[RESAMPLED_P[headline]].to_numpy(float) if RESAMPLED_P[headline] in g else np.full(len(g), np.nan)
     else:
-        carrier, p_head = np.where(huber, se == "classical", se == headline), p
+        carrier, p_head = np.where(huber, se["classical"], _isin(g["se_type"], [headline])), p
     h = carrier & fixed
-    terms = g["control_terms"].to_numpy()[h]
-    codes, sets = pd.factorize(terms)
-    mask = np.array([_mask(str(c), masks) for c in sets], dtype=np.int64)[codes] if len(sets) else np.array([], np.int64)
+    terms = g["control_terms"]
+    if isinstance(terms.dtype, pd.CategoricalDtype):
+        codes, sets = terms.cat.codes.to_numpy()[h], terms.cat.categories
+    else:
+        codes, sets = pd.factorize(terms.to_numpy()[h])
+    # one mask per distinct set; the appended 0 is what code -1 (no controls: null) reads
+    lookup = np.array([*(_mask(str(c), masks) for c in sets), 0], dtype=np.int64)
+    mask = lookup[codes]
     fam.headline.append((est[h], p_head[h], mask))
     fam.post_headline.append(p_head[carrier & ok & post])
+
+
+def _isin(column: pd.Series, values: list[str]) -> np.ndarray:
+    """Rows whose value is among ``values``, on the categorical codes (no string per row)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes = [i for i, c in enumerate(column.cat.categories) if c in values]
+        return np.isin(column.cat.codes.to_numpy(), codes)
+    return column.astype(str).isin(values).to_numpy()
 
 
 def _count(fam: _Family, method: str, p: np.ndarray, alpha: float) -> None:
