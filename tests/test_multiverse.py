@@ -306,6 +306,11 @@ def test_a_cell_streamed_in_chunks_is_the_cell(variant_tables, load_config, tmp_
     universe = build_multiverse(config)
     cell = {"scenario": "mechanical"}
     assert len(evaluate.cell_chunks(universe, cell)) == 2 * 2 * 2  # baseline x outcome x treatment
+    n = len(universe.specs(cell))
+    assert evaluate.cell_chunks(universe, cell, max_specs=n) == [cell]  # a small cell stays whole
+    assert [c["baseline"] for c in evaluate.cell_chunks(universe, cell, max_specs=n // 2)] == ["published", "lsp_preferred"]
+    halves = [t for t, _ in evaluate.evaluate_chunks(variant_tables, universe, cell, seed=5,
+                                                     inference=config["inference"], max_specs=n // 2)]
     whole = evaluate_cell_and_draws(variant_tables, universe, cell, seed=5, inference=config["inference"])
     parts = []
     with io.table_stream(tmp_path / "cell.parquet") as write, io.table_stream(tmp_path / "cell.csv", "csv") as csv:
@@ -314,6 +319,7 @@ def test_a_cell_streamed_in_chunks_is_the_cell(variant_tables, load_config, tmp_
             csv(table)
             parts += wild
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "cell.parquet"), whole.table, check_exact=True)
+    pd.testing.assert_frame_equal(pd.concat(halves, ignore_index=True), whole.table, check_exact=True)
     back = pd.read_csv(tmp_path / "cell.csv", keep_default_na=False, na_values=[""])
     np.testing.assert_array_equal(back["estimate"].to_numpy(float), whole.table["estimate"].to_numpy(float))
     assert back["spec_id"].tolist() == whole.table["spec_id"].tolist()

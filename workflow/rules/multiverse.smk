@@ -40,6 +40,7 @@ rule estimate_cell:
         seed=config["seed"],
         plan=plan_config(),
         inference=config["inference"],
+        chunk_specifications=config["table"]["chunk_specifications"],
     script:
         "../scripts/estimate_cell.py"
 

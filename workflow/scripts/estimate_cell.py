@@ -23,6 +23,7 @@ chunks = evaluate_chunks(
     seed=int(params.seed),
     inference=params.inference,
     n_jobs=snakemake.threads,  # noqa: F821 (1 unless the job is given more, e.g. --set-threads)
+    max_specs=params.chunk_specifications,
 )
 wild_parts, status = [], Counter()
 with contextlib.ExitStack() as files:

@@ -9,6 +9,7 @@ model (a specification minus its se_type), its results shared by that model's SE
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass
 from typing import Iterator, Mapping, Sequence
 
@@ -18,6 +19,7 @@ import pandas as pd
 from specverse.engine import RegSpec, fit_specs, resample, spec_seed
 
 from .plan import (
+    DIMENSIONS,
     ESTIMATOR_ENGINE,
     ESTIMATOR_WEIGHTS,
     OUTCOME_COLUMN,
@@ -93,14 +95,25 @@ def evaluate_cell_and_draws(
 CHUNK_DIMENSIONS = ("scenario", "baseline", "outcome", "treatment")
 
 
-def cell_chunks(universe: Multiverse, cell: Mapping[str, str] | None) -> list[dict[str, str]]:
-    """The parts a job evaluates one after another: one per combination of the chunk
-    dimensions its cell leaves free, in enumeration order.  No engine batch spans two
-    chunks and the leading dimensions order the enumeration, so the chunks' rows, put
-    end to end, are the cell's rows exactly (tested)."""
+def cell_chunks(universe: Multiverse, cell: Mapping[str, str] | None,
+                max_specs: int | None = None) -> list[dict[str, str]]:
+    """The parts a job evaluates one after another, in enumeration order: the cell split
+    along the fewest chunk dimensions it leaves free (in their order) that bring every
+    part to at most ``max_specs`` specifications (None: one chunk per combination of all
+    of them).  No engine batch spans two chunks and the leading dimensions order the
+    enumeration, so the chunks' rows, put end to end, are the cell's rows exactly (tested).
+    A small cell stays whole: its resampling shares draws across outcomes and baselines."""
     cell = dict(cell or {})
     free = [d for d in CHUNK_DIMENSIONS if d not in cell]
-    return [{**cell, **dict(zip(free, combo))} for combo in itertools.product(*(universe.options[d] for d in free))]
+    size = math.prod(len(universe.options[d]) for d in DIMENSIONS if d not in cell)
+    split = len(free)
+    if max_specs is not None:
+        split = 0
+        while split < len(free) and size > max_specs:
+            size //= len(universe.options[free[split]])
+            split += 1
+    dims = free[:split]
+    return [{**cell, **dict(zip(dims, combo))} for combo in itertools.product(*(universe.options[d] for d in dims))]
 
 
 def evaluate_chunks(
@@ -111,11 +124,12 @@ def evaluate_chunks(
     seed: int,
     inference: Mapping,
     n_jobs: int = 1,
+    max_specs: int | None = None,
 ) -> Iterator[tuple[pd.DataFrame, list]]:
     """The cell chunk by chunk (:func:`cell_chunks`): each chunk's rows and wild-draw parts
     (:meth:`WildNull.from_parts`), so that a job holds one chunk in memory, not its cell."""
     data = _Variants(variants)
-    for chunk in cell_chunks(universe, cell):
+    for chunk in cell_chunks(universe, cell, max_specs):
         yield _evaluate(data, universe, chunk, seed=seed, inference=inference, n_jobs=n_jobs)
 
 
