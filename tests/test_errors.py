@@ -89,6 +89,15 @@ def test_end_of_run_without_explorer_or_verdict(tmp_path):
     assert "(build or refresh: make report)" in text
 
 
+def test_end_of_run_of_a_partitioned_table_points_at_its_scan_not_a_report(tmp_path):
+    run = tmp_path / "results" / "embedded-all_subsets"
+    (run / "multiverse" / "partitioned").mkdir(parents=True)
+    (run / "multiverse" / "partitioned" / "summary.json").write_text("{}")
+    text = run_summary.end_of_run(str(run), ["config/all_subsets.yaml"])
+    assert "Report" not in text and f"{run}/multiverse/cells/" in text
+    assert f"{run}/multiverse/partitioned/control_inclusion.csv" in text
+
+
 def test_report_command_repeats_the_config_files():
     assert run_summary.report_command([]) == "make report"
     assert run_summary.report_command(["config/test.yaml", "my data.yaml"]) == \

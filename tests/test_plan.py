@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import itertools
+import math
 from pathlib import Path
 
 import pytest
@@ -225,6 +226,25 @@ def test_impossible_configurations_are_rejected_with_a_clear_message(config):
     _bad(c, r"every specification with treatment=target_on is excluded")
 
 
+def test_table_layout_and_joint_test_must_agree(load_config):
+    from specverse.study.plan import check_table_layout
+
+    check_table_layout(load_config("config.yaml"))
+    check_table_layout(load_config("all_subsets.yaml"))
+    partitioned = load_config("all_subsets.yaml")
+    partitioned["joint_test"]["enabled"] = True
+    with pytest.raises(ConfigError, match="set joint_test.enabled: false"):
+        check_table_layout(partitioned)
+    whole = load_config("config.yaml")
+    whole["joint_test"] = {"enabled": False}
+    with pytest.raises(ConfigError, match="only table.layout: partitioned supports"):
+        check_table_layout(whole)
+    whole = load_config("config.yaml")
+    whole["table"] = {"csv": True}
+    with pytest.raises(ConfigError, match="table.csv applies to table.layout: partitioned"):
+        check_table_layout(whole)
+
+
 def test_cell_values_must_be_configured(config):
     universe = build_multiverse(config)
     with pytest.raises(ConfigError, match="not among the configured options"):
@@ -232,10 +252,11 @@ def test_cell_values_must_be_configured(config):
 
 
 def test_shipped_configs_are_valid_and_sized(load_config):
-    for name, n_specs in (("config.yaml", 147_600), ("test.yaml", None), ("full.yaml", 147_600)):
+    for name, n_specs in (("config.yaml", 147_600), ("test.yaml", None), ("full.yaml", 147_600),
+                          ("all_subsets.yaml", 2 * 2 * 4 * 5 * 2048 * 5 * 3 * 3)):
         universe = build_multiverse(load_config(name))
-        if n_specs is not None:
-            assert len(universe.specs()) == n_specs
+        if n_specs is not None:  # every combination is a specification (an excluded one is a row)
+            assert math.prod(len(v) for v in universe.options.values()) == n_specs
     test = build_multiverse(load_config("test.yaml"))
     # every dimension is present in the test configuration, with more than one option
     assert all(len(test.options[d]) >= 2 for d in plan.DIMENSIONS)

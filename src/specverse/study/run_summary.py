@@ -47,6 +47,12 @@ def end_of_run(run_dir: str, configfiles: Sequence[str | Path], overrides: bool 
     """At most eight lines: the folder, the report and how to build it, the explorer if
     written, the verdict's opening if written."""
     run = Path(run_dir)
+    partitioned = run / "multiverse" / "partitioned"
+    if (partitioned / "summary.json").is_file():  # table.layout: partitioned has no report
+        return "\n".join([f"Run complete. Everything is in {run}/",
+                          f"  Table:    {run / 'multiverse' / 'cells'}/  (Parquet partitions: read them as one dataset)",
+                          f"  Summary:  {partitioned / 'summary.json'}",
+                          f"  Controls: {partitioned / 'control_inclusion.csv'}  (which controls move the estimate)"])
     lines = [f"Run complete. Everything is in {run}/",
              f"  Report:   {run / 'report.html'}  (build or refresh: {report_command(configfiles, overrides)})"]
     if (run / "explorer.html").is_file():
