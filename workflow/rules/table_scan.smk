@@ -7,7 +7,8 @@
 
 rule scan_table:
     input:
-        LAYOUT.cell_files(),
+        cells=LAYOUT.cell_files(),
+        codebook=results("data/codebook.csv"),
     output:
         summary=results("multiverse/partitioned/summary.json"),
         inclusion=results("multiverse/partitioned/control_inclusion.csv"),
