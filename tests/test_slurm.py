@@ -28,6 +28,8 @@ TABLE = f"{TEST_RUN}/multiverse/specifications.csv"
 SUBMITTED = re.compile(r"has been submitted with SLURM jobid (\d+) \(log: (.+?)\)")
 EXECUTED = re.compile(r"^\s*localrule (\w+):", re.MULTILINE)
 RUN_ID = re.compile(r"SLURM run ID: (\S+)")
+# The executor's defaults (first status check after 40 s) are for real clusters.
+QUICK_STATUS_CHECKS = ("--slurm-init-seconds-before-status-checks", "2", "--seconds-between-status-checks", "2")
 
 
 def _cluster_or_skip() -> None:
@@ -80,9 +82,7 @@ def runs(tmp_path_factory):
         TABLE,
         "--workflow-profile", "profiles/slurm",
         "--configfile", TEST_CONFIG,
-        # The executor's defaults (first status check after 40 s) are for real clusters.
-        "--slurm-init-seconds-before-status-checks", "2",
-        "--seconds-between-status-checks", "2",
+        *QUICK_STATUS_CHECKS,
         "--slurm-keep-successful-logs",
         # The test configuration has 8 cells: two groups of four keep both CPUs of a CI node busy.
         "--group-components", "cells=4", "prepare=20",
@@ -173,7 +173,7 @@ def test_partitioned_all_subsets_through_slurm_equals_the_local_run(tmp_path):
     local_proc = start_snakemake(copies["local"], "--cores", "1", *configs, timeout_s=420)
     cluster_run = run_snakemake(
         copies["cluster"], "--workflow-profile", "profiles/slurm", *configs,
-        "--slurm-init-seconds-before-status-checks", "2", "--seconds-between-status-checks", "2",
+        *QUICK_STATUS_CHECKS,
         "--group-components", "cells=2", "prepare=20",
         timeout_s=420,
     )  # fmt: skip

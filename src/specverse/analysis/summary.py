@@ -20,6 +20,10 @@ from .models import method_columns
 from .table import usable_models
 
 
+#: What "significant" means in every summary (the whole table's and the partitioned scan's).
+SIGNIFICANCE_RULE = "two-tailed p < alpha; a model is counted once, whatever its SE types"
+
+
 def summarize(specs: pd.DataFrame, models: pd.DataFrame, *, alpha: float, headline: str,
               studentized: str) -> dict:
     by_status = Counter(specs["status"].astype(str))
@@ -29,7 +33,7 @@ def summarize(specs: pd.DataFrame, models: pd.DataFrame, *, alpha: float, headli
         "alpha": alpha,
         "effect_scale": COMMON_SCALE,
         "inference": {"headline": headline, "studentized_with": studentized, "methods": list(methods),
-                      "rule": "two-tailed p < alpha; a model is counted once, whatever its SE types"},
+                      "rule": SIGNIFICANCE_RULE},
         "counts": {
             "specification_rows": int(len(specs)),
             "models": int(len(models)),
@@ -55,12 +59,12 @@ def summarize(specs: pd.DataFrame, models: pd.DataFrame, *, alpha: float, headli
             "models": int(len(fixed)),
             "models_not_usable": {k: int(v) for k, v in sorted(Counter(g.loc[g["status"] != "ok", "status"]).items())},
             "models_post_selection_apart": int(len(post)),
-            "median_estimate_common": _median(est),
-            "share_positive": _share(est > 0),
+            "median_estimate_common": median_or_none(est),
+            "share_positive": share_or_none(est > 0),
             "share_significant": {m: v["share"] for m, v in sig.items()},
             "models_with_p": {m: v["n"] for m, v in sig.items()},
-            "share_significant_positive_headline": _share((p_head < alpha)[with_head] & (est > 0)[with_head]),
-            "post_selection": {"median_estimate_common": _median(post["estimate_common"].to_numpy(float)),
+            "share_significant_positive_headline": share_or_none((p_head < alpha)[with_head] & (est > 0)[with_head]),
+            "post_selection": {"median_estimate_common": median_or_none(post["estimate_common"].to_numpy(float)),
                                "share_significant_headline": _significance(post, {}, alpha)["headline"]["share"]},
             "confounding": _confounding(fixed),
         })
@@ -82,7 +86,7 @@ def _confounding(models: pd.DataFrame) -> dict:
                                                     have_rv), ("times_strongest_control", k, have_k)):
         out[name] = {q: (float(np.quantile(x[have], v)) if have.any() else None)
                      for q, v in (("min", 0.0), ("q25", 0.25), ("median", 0.5))}
-    out["share_explained_away_by_a_confounder_weaker_than_the_strongest_control"] = _share(k[have_k] < 1)
+    out["share_explained_away_by_a_confounder_weaker_than_the_strongest_control"] = share_or_none(k[have_k] < 1)
     return out
 
 
@@ -91,13 +95,15 @@ def _significance(models: pd.DataFrame, methods: dict[str, str], alpha: float) -
     for method, col in {**methods, "headline": "p_headline"}.items():
         p = models[col].to_numpy(float)
         have = np.isfinite(p)
-        out[method] = {"n": int(have.sum()), "share": _share(p[have] < alpha)}
+        out[method] = {"n": int(have.sum()), "share": share_or_none(p[have] < alpha)}
     return out
 
 
-def _median(x: np.ndarray):
+def median_or_none(x: np.ndarray):
+    """The median, or None for no values (JSON null)."""
     return float(np.median(x)) if x.size else None
 
 
-def _share(flags: np.ndarray):
+def share_or_none(flags: np.ndarray):
+    """The share of True, or None for no flags (JSON null)."""
     return float(np.mean(flags)) if np.size(flags) else None

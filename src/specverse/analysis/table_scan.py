@@ -36,11 +36,11 @@ from specverse.study.controls import CONTROL_TERMS
 from specverse.study.plan import COMMON_SCALE, ESTIMATOR_ENGINE
 
 from .models import RESAMPLED_P
+from .summary import SIGNIFICANCE_RULE, median_or_none, share_or_none
 
 FAMILY_KEYS = ("scenario", "treatment", "term")
 SCAN_COLUMNS = (*FAMILY_KEYS, "control_terms", "estimator", "se_type", "post_selection", "status",
                 "resample_status", "estimate_common", "p_two_tailed", *RESAMPLED_P.values())
-RULE = "two-tailed p < alpha; a model is counted once, whatever its SE types"
 
 
 @dataclass
@@ -102,7 +102,7 @@ def scan_table(paths: Sequence[str], *, alpha: float, headline: str, studentized
         "alpha": alpha,
         "effect_scale": COMMON_SCALE,
         "table": {"layout": "partitioned", "partitions": len(paths), "batch_rows": batch_rows},
-        "inference": {"headline": headline, "studentized_with": studentized, "methods": methods, "rule": RULE},
+        "inference": {"headline": headline, "studentized_with": studentized, "methods": methods, "rule": SIGNIFICANCE_RULE},
         "counts": {
             "specification_rows": int(sum(rows_by_status.values())),
             "models": int(sum(sum(f.model_status.values()) for f in families.values())),
@@ -195,21 +195,21 @@ def _curve(key: tuple, fam: _Family, methods: list[str], alpha: float) -> dict:
     post_p = _cat(fam.post_headline)
     post_p = post_p[np.isfinite(post_p)]
     shares = {m: (fam.significant[m] / fam.tested[m] if fam.tested[m] else None) for m in methods}
-    shares["headline"] = _share(h_p[with_p] < alpha)
+    shares["headline"] = share_or_none(h_p[with_p] < alpha)
     return {
         **dict(zip(FAMILY_KEYS, key)),
         "models": int(est.size),
         "models_not_usable": {k: int(v) for k, v in sorted(fam.model_status.items()) if k != "ok"},
         "models_post_selection_apart": int(_cat(fam.post_estimates).size),
-        "median_estimate_common": _median(est),
+        "median_estimate_common": median_or_none(est),
         "quantiles_estimate_common": {q: (float(np.quantile(est, v)) if est.size else None)
                                       for q, v in (("q05", 0.05), ("q25", 0.25), ("q75", 0.75), ("q95", 0.95))},
-        "share_positive": _share(est > 0),
+        "share_positive": share_or_none(est > 0),
         "share_significant": shares,
         "models_with_p": {**{m: int(fam.tested[m]) for m in methods}, "headline": int(with_p.sum())},
-        "share_significant_positive_headline": _share((h_p[with_p] < alpha) & (h_est[with_p] > 0)),
-        "post_selection": {"median_estimate_common": _median(_cat(fam.post_estimates)),
-                           "share_significant_headline": _share(post_p < alpha)},
+        "share_significant_positive_headline": share_or_none((h_p[with_p] < alpha) & (h_est[with_p] > 0)),
+        "post_selection": {"median_estimate_common": median_or_none(_cat(fam.post_estimates)),
+                           "share_significant_headline": share_or_none(post_p < alpha)},
     }
 
 
@@ -226,9 +226,9 @@ def _inclusion(key: tuple, fam: _Family, alpha: float) -> Iterable[dict]:
         yield {
             **dict(zip(FAMILY_KEYS, key)), "control": term,
             "models_with": int(inside.sum()), "models_without": int((~inside).sum()),
-            "median_with": _median(with_), "median_without": _median(without),
-            "shift_in_median": (_median(with_) - _median(without)) if with_.size and without.size else None,
-            "share_significant_with": _share(sig[inside & have]), "share_significant_without": _share(sig[~inside & have]),
+            "median_with": median_or_none(with_), "median_without": median_or_none(without),
+            "shift_in_median": (median_or_none(with_) - median_or_none(without)) if with_.size and without.size else None,
+            "share_significant_with": share_or_none(sig[inside & have]), "share_significant_without": share_or_none(sig[~inside & have]),
         }
 
 
@@ -241,11 +241,3 @@ def _headline(fam: _Family) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def _cat(parts) -> np.ndarray:
     return np.concatenate(list(parts)) if len(parts) else np.array([])
-
-
-def _median(x: np.ndarray):
-    return float(np.median(x)) if x.size else None
-
-
-def _share(flags: np.ndarray):
-    return float(np.mean(flags)) if np.size(flags) else None
