@@ -345,6 +345,19 @@ def test_tables_headline_and_figure(variant, tmp_path):
     assert (tmp_path / "c.png").stat().st_size > 20_000
 
 
+def test_tables_do_not_depend_on_worker_processes(variant):
+    """run_calibration(n_jobs=2) spreads the design x error model units over two processes
+    (the rule's threads): every table equals the one-process run's."""
+    settings = CalibrationSettings.from_config(
+        {"replications": 20, "draws": 39, "designs": ["stretch", "wls_population"],
+         "error_models": ["normal", "heavy_tailed"], "methods": ["HC1", "wild", "pairs", "huber"]}, seed=SEED)
+    one, two = run_calibration(variant, settings), run_calibration(variant, settings, n_jobs=2)
+    for table in ("size", "coverage", "designs"):
+        pd.testing.assert_frame_equal(getattr(one, table), getattr(two, table))
+    timing = ["seconds", "cpu_seconds"]
+    pd.testing.assert_frame_equal(one.diagnostics.drop(columns=timing), two.diagnostics.drop(columns=timing))
+
+
 def _size_table(rates):
     rows = []
     for (design, method), x in rates.items():

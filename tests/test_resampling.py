@@ -14,7 +14,14 @@ import statsmodels.api as sm
 
 from specverse.engine.resampling import _design, resample
 from specverse.engine.resampling.shared_draws import SharedDraws
-from specverse.engine.resampling.pairs import huber_pairs_draws, pair_counts, pairs_draws, pairs_indices
+from specverse.engine.resampling.pairs import (
+    PairsGram,
+    huber_pairs_draws,
+    pair_counts,
+    packed_outer,
+    pairs_draws,
+    pairs_indices,
+)
 from specverse.engine.resampling.permutation import (
     enumerate_arrangements,
     n_arrangements,
@@ -155,6 +162,24 @@ def test_wild_weights_distribution():
 
 
 # ---------------------------------------------------------------- pairs
+
+
+@pytest.mark.parametrize("estimator", ["ols", "wls"])
+def test_pairs_gram_gathers_each_designs_own_normal_equations(estimator):
+    """The call-wide pairs products (PairsGram), gathered for one design, equal the design's
+    own X'CX and X'Cy; a column with missing values on other rows does not leak in."""
+    y, Z, w = make_data()
+    Z = Z.copy()
+    Z[:7, 5] = np.nan  # a control missing on rows the designs below do not use
+    ww = w if estimator == "wls" else None
+    gram = PairsGram(y, Z, ww)
+    for spec in (RegSpec((0,), (2, 3)), RegSpec((1, 0), (4, 2, 3)), RegSpec((0,), (5,), mask=np.arange(len(y)) >= 7)):
+        d = _design.build(y, Z, spec, ww, estimator)
+        counts = SharedDraws(9, len(y), 50).pair_counts(d.rows)
+        Af, r = gram.normal_equations(d.rows, d.columns, counts)
+        np.testing.assert_allclose(Af, counts @ packed_outer(d.X), rtol=1e-12)
+        np.testing.assert_allclose(r, counts @ (d.X * d.y[:, None]), rtol=1e-12)
+        assert np.isfinite(Af).all()
 
 
 @pytest.mark.parametrize(

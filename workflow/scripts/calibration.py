@@ -13,7 +13,8 @@ from specverse.analysis.calibration import CalibrationSettings, headline_verdict
 params, out = snakemake.params, snakemake.output  # noqa: F821
 section = {**params.calibration, "scenario": params.scenario, "baseline": params.baseline}
 settings = CalibrationSettings.from_config(section, seed=params.seed)
-run = run_calibration(pd.read_parquet(snakemake.input.variant), settings, source=snakemake.input.variant)  # noqa: F821
+run = run_calibration(pd.read_parquet(snakemake.input.variant), settings, source=snakemake.input.variant,  # noqa: F821
+                      n_jobs=snakemake.threads)  # noqa: F821 (worker processes: the job's cores)
 io.write_csv(run.size, out.size_table)
 io.write_csv(run.coverage, out.coverage)
 io.write_csv(run.designs, out.designs)

@@ -127,36 +127,54 @@ class CalibrationRun:
     diagnostics: pd.DataFrame
 
 
-def run_calibration(variant: pd.DataFrame, settings: CalibrationSettings, source: str = "variant") -> CalibrationRun:
-    """Every design x error model x method on ``variant`` (a ``build_variant`` table)."""
+def run_calibration(variant: pd.DataFrame, settings: CalibrationSettings, source: str = "variant",
+                    n_jobs: int = 1) -> CalibrationRun:
+    """Every design x error model x method on ``variant`` (a ``build_variant`` table).
+
+    ``n_jobs`` > 1 spreads the design x error model units over that many worker
+    processes (joblib): a job given several cores (Snakemake ``threads``) uses them.  Each
+    unit draws from its own seeds, so the tables do not depend on ``n_jobs``.
+    """
     designs = build_designs(variant, settings.designs, respondents=settings.respondents,
                             design_effect=settings.design_effect, source=source)
+    units = [(d, em) for d in designs for em in settings.error_models]
+    if n_jobs > 1 and len(units) > 1:
+        from joblib import Parallel, delayed
+
+        parts = Parallel(n_jobs=min(n_jobs, len(units)), backend="loky")(
+            delayed(_calibrate_unit)(d, em, settings) for d, em in units)
+    else:
+        parts = [_calibrate_unit(d, em, settings) for d, em in units]
+    size = pd.DataFrame([r for part in parts for r in part[0]])[SIZE_COLUMNS]
+    coverage = pd.DataFrame([r for part in parts for r in part[1]])[COVERAGE_COLUMNS]
+    diag = pd.DataFrame([r for part in parts for r in part[2]])
+    return CalibrationRun(size, coverage, design_table(designs), diag)
+
+
+def _calibrate_unit(d, em, settings: CalibrationSettings) -> tuple[list, list, list]:
+    """One design x error model: its size, coverage and diagnostics rows."""
     size, coverage, diag = [], [], []
-    for d in designs:
-        methods = tuple(m for m in settings.methods if not (m == "huber" and d.weights is not None))
-        for em in settings.error_models:
-            start, cpu = time.perf_counter(), time.process_time()
-            seeds = replication_seeds(settings.seed, settings.identity(d.name, em), settings.replications)
-            Y = null_outcomes(em, d.mean, seeds=seeds, resid_sd=d.resid_sd, driver=d.driver,
-                              levels_2006=d.true_2006, levels_2008=d.true_2008,
-                              respondents=settings.respondents, design_effect=settings.design_effect)
-            rep = replicate_inference(Y, d.regressors, d.tested, seeds=seeds, weights=d.weights, methods=methods,
-                                      draws=settings.draws, se_type=settings.se_type, alpha=settings.alpha,
-                                      huber_maxiter=settings.huber_maxiter)
-            seconds = (time.perf_counter() - start, time.process_time() - cpu)
-            for j, label in enumerate(d.labels()):
-                for method, res in rep.results.items():
-                    for tail, field in TAILS.items():
-                        size.append(_rate_row(label, em, method, getattr(res, field)[:, j] <= settings.alpha,
-                                              np.isfinite(getattr(res, field)[:, j]), tail=tail, alpha=settings.alpha))
-                    if method not in NO_INTERVAL:
-                        ok = np.isfinite(res.ci_low[:, j]) & np.isfinite(res.ci_high[:, j])
-                        covered = (res.ci_low[:, j] <= 0.0) & (res.ci_high[:, j] >= 0.0)
-                        coverage.append(_rate_row(label, em, method, covered, ok, level=1 - settings.alpha))
-                diag.append(_diagnostics(label, em, rep, j, settings, [t / len(d.labels()) for t in seconds]))
-    size = pd.DataFrame(size)[SIZE_COLUMNS]
-    coverage = pd.DataFrame(coverage)[COVERAGE_COLUMNS]
-    return CalibrationRun(size, coverage, design_table(designs), pd.DataFrame(diag))
+    methods = tuple(m for m in settings.methods if not (m == "huber" and d.weights is not None))
+    start, cpu = time.perf_counter(), time.process_time()
+    seeds = replication_seeds(settings.seed, settings.identity(d.name, em), settings.replications)
+    Y = null_outcomes(em, d.mean, seeds=seeds, resid_sd=d.resid_sd, driver=d.driver,
+                      levels_2006=d.true_2006, levels_2008=d.true_2008,
+                      respondents=settings.respondents, design_effect=settings.design_effect)
+    rep = replicate_inference(Y, d.regressors, d.tested, seeds=seeds, weights=d.weights, methods=methods,
+                              draws=settings.draws, se_type=settings.se_type, alpha=settings.alpha,
+                              huber_maxiter=settings.huber_maxiter)
+    seconds = (time.perf_counter() - start, time.process_time() - cpu)
+    for j, label in enumerate(d.labels()):
+        for method, res in rep.results.items():
+            for tail, field in TAILS.items():
+                size.append(_rate_row(label, em, method, getattr(res, field)[:, j] <= settings.alpha,
+                                      np.isfinite(getattr(res, field)[:, j]), tail=tail, alpha=settings.alpha))
+            if method not in NO_INTERVAL:
+                ok = np.isfinite(res.ci_low[:, j]) & np.isfinite(res.ci_high[:, j])
+                covered = (res.ci_low[:, j] <= 0.0) & (res.ci_high[:, j] >= 0.0)
+                coverage.append(_rate_row(label, em, method, covered, ok, level=1 - settings.alpha))
+        diag.append(_diagnostics(label, em, rep, j, settings, [t / len(d.labels()) for t in seconds]))
+    return size, coverage, diag
 
 
 def _rate_row(label, error_model, method, hits, valid, **extra):

@@ -18,7 +18,7 @@ from ..regspec import RegSpec, check_estimator, validate_inputs
 from ..threads import single_blas_thread
 from ..vocabulary import PERMUTATION_KINDS, RESAMPLING_METHODS, SE_TYPES, WILD_WEIGHTS
 from . import _design
-from .pairs import huber_pairs_draws, pairs_draws, pairs_inference
+from .pairs import PairsGram, huber_pairs_draws, pairs_draws, pairs_inference
 from .permutation import enumerate_arrangements, freedman_lane_draws, n_arrangements, treatment_draws
 from .shared_draws import SharedDraws
 from .studentized import exact_p, two_sided_p
@@ -110,6 +110,7 @@ def resample(
             raise ValueError(f"strata must have one label per row ({y.shape[0]}), got shape {strata.shape}")
 
     shared = SharedDraws(seed, len(y), draws, wild_weights)
+    gram = PairsGram(y, Z, w if estimator == "wls" else None) if "pairs" in methods else None
     out, wild_t = [], []
     for spec_i, spec in enumerate(specs):
         rows = [_blank(spec_i, t) for t in spec.terms]
@@ -121,7 +122,7 @@ def resample(
             status = _run_huber(d, rows, shared, methods, se_type, alpha)
         elif status == "ok":
             st = None if strata is None else strata[d.rows]
-            kept = _run_spec(d, rows, shared, methods, draws, wild_weights, permutation, st, se_type, alpha)
+            kept = _run_spec(d, rows, shared, gram, methods, draws, wild_weights, permutation, st, se_type, alpha)
         for r in rows:
             r["resample_status"] = status
         wild_t.append(kept)
@@ -129,10 +130,10 @@ def resample(
     return (table, wild_t) if keep_wild_t else table
 
 
-def _run_spec(d, rows, shared, methods, draws, wild_kind, perm_kind, strata, se_type, alpha):
+def _run_spec(d, rows, shared, gram, methods, draws, wild_kind, perm_kind, strata, se_type, alpha):
     """Fill one spec's rows; returns its restricted wild t (``{"t", "t_star"}``) or None."""
     parts = [_design.term_parts(d, j, se_type) for j in range(d.m)]
-    per_term = _term_draws(d, parts, shared, methods, draws, wild_kind, perm_kind, strata, se_type)
+    per_term = _term_draws(d, parts, shared, methods, draws, wild_kind, perm_kind, strata, se_type, gram)
     for r, pt, dr in zip(rows, parts, per_term):
         if "wild" in dr:
             r["p_wild"], r["ci_wild_low"], r["ci_wild_high"] = wild_summary(pt, *dr["wild"], alpha=alpha)
@@ -149,9 +150,10 @@ def _run_spec(d, rows, shared, methods, draws, wild_kind, perm_kind, strata, se_
             "t_star": np.column_stack([np.divide(*dr["wild"][0]) for dr in per_term])}
 
 
-def _term_draws(d, parts, shared, methods, draws, wild_kind, perm_kind, strata, se_type) -> list[dict]:
+def _term_draws(d, parts, shared, methods, draws, wild_kind, perm_kind, strata, se_type, gram=None) -> list[dict]:
     """Every method's raw draws for every term of one design: the one producer of the
     draws behind both the p-values (:func:`resample`) and :func:`resample_draws`.
+    ``gram``: the call's :class:`.pairs.PairsGram` (its designs' pairs products shared).
 
     Per term: ``wild`` -> ((b0, se0), (b1, se1)) restricted and unrestricted draws;
     ``pairs`` -> (b*, se*); ``permutation`` -> (b*, se*, exact enumeration?).
@@ -163,7 +165,9 @@ def _term_draws(d, parts, shared, methods, draws, wild_kind, perm_kind, strata, 
         for o, pt in zip(out, parts):
             o["wild"] = wild_both(pt, d.basis, V, se_type, k=d.k, signs=wild_kind == "rademacher")
     if "pairs" in methods:
-        b_star, se_star = pairs_draws(d.X, d.y, shared.pair_counts(d.rows), d.m, se_type)
+        counts = shared.pair_counts(d.rows)
+        normal = None if gram is None else gram.normal_equations(d.rows, d.columns, counts)
+        b_star, se_star = pairs_draws(d.X, d.y, counts, d.m, se_type, normal)
         for j, o in enumerate(out):
             o["pairs"] = (b_star[:, j], se_star[:, j])
     if "permutation" in methods:

@@ -25,6 +25,7 @@ class Design:
     raw_terms: np.ndarray  # (n, m) untransformed term columns (treatment permutation)
     sqrtw: np.ndarray | None  # (n,) sqrt of the weights, None for OLS
     m: int  # number of reported terms
+    columns: tuple[int, ...]  # columns of the caller's regressors in X (the constant follows)
     basis: np.ndarray | None = None  # orthonormal basis of X (filled by check())
 
     @property
@@ -86,7 +87,8 @@ def build(y, Z, spec, weights, estimator) -> Design:
         sqrtw = np.sqrt(weights[rows])
         X = X * sqrtw[:, None]
         yy = yy * sqrtw
-    return Design(rows=rows, y=yy, y_raw=y[rows], X=X, raw_terms=raw_terms, sqrtw=sqrtw, m=m)
+    return Design(rows=rows, y=yy, y_raw=y[rows], X=X, raw_terms=raw_terms, sqrtw=sqrtw, m=m,
+                  columns=tuple(cols))
 
 
 def check(d: Design, se_type: str) -> str:

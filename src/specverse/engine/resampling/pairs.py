@@ -51,24 +51,74 @@ def draw_pair_counts(rng: np.random.Generator, n: int, draws: int) -> np.ndarray
     return pair_counts(pairs_indices(rng, n, draws), n)
 
 
-def pairs_draws(X, y, counts, m, se_type):
-    """Refit every draw: returns ``(b_star (B, m), se_star (B, m))``, NaN for singular draws."""
+def pairs_draws(X, y, counts, m, se_type, normal_equations=None):
+    """Refit every draw: returns ``(b_star (B, m), se_star (B, m))``, NaN for singular draws.
+
+    ``normal_equations``: the draws' ``(X'CX packed (B, k(k+1)/2), X'Cy (B, k))`` when
+    already formed (:class:`PairsGram` gathers them from products shared by many
+    designs); else they are formed here.
+    """
     B = counts.shape[0]
+    if normal_equations is None:
+        normal_equations = (counts @ packed_outer(X), counts @ (X * y[:, None]))
+    Af, r = normal_equations
     out_b = np.empty((B, m))
     out_se = np.empty((B, m))
     for s in range(0, B, CHUNK):
         sl = slice(s, min(B, s + CHUNK))
-        out_b[sl], out_se[sl] = _pairs_chunk(X, y, counts[sl], m, se_type)
+        out_b[sl], out_se[sl] = _pairs_chunk(X, y, counts[sl], Af[sl], r[sl], m, se_type)
     return out_b, out_se
 
 
-def _pairs_chunk(X, y, C, m, se_type):
+def packed_outer(X):
+    """(n, k(k+1)/2): the distinct entries of every x_i x_i', in ``numpy.triu_indices`` order."""
+    iu, ju = np.triu_indices(X.shape[1])
+    return X[:, iu] * X[:, ju]
+
+
+class PairsGram:
+    """The pairs draws' normal equations for every column of one call's data at once.
+
+    The designs of one :func:`~specverse.engine.resampling.resample` call share the
+    regressor matrix, outcome and weights, and those on the same rows share their draws
+    (the row counts C).  So ``C @ [x_i x_i']`` and ``C @ [x_i y_i]`` over all columns and
+    the constant are one product per row set, from which each design gathers its own
+    entries instead of forming its own product.  They are the same sums of the same
+    products (only the blocking of the product may differ, at rounding level).
+    """
+
+    def __init__(self, y, Z, weights=None):
+        """``weights``: WLS weights (designs whitened by their square roots), or None."""
+        self.y, self.Z, self.weights = y, Z, weights
+        self._done: dict[bytes, tuple] = {}
+        p1 = Z.shape[1] + 1
+        iu, ju = np.triu_indices(p1)
+        self._pos = np.empty((p1, p1), dtype=np.intp)
+        self._pos[iu, ju] = self._pos[ju, iu] = np.arange(iu.size)
+
+    def normal_equations(self, rows, columns, counts):
+        """``(X'CX packed, X'Cy)`` of the design on ``rows`` with the data's ``columns``
+        (the constant last), for the draws ``counts`` of those rows."""
+        key = np.asarray(rows, dtype=np.int64).tobytes()
+        if key not in self._done:
+            X = np.column_stack([self.Z[rows], np.ones(len(rows))])
+            X[:, ~np.isfinite(X).all(axis=0)] = 0.0  # columns no design on these rows uses
+            y = self.y[rows]
+            if self.weights is not None:
+                sw = np.sqrt(self.weights[rows])
+                X, y = X * sw[:, None], y * sw
+            self._done[key] = (counts @ packed_outer(X), counts @ (X * y[:, None]))
+        Af, r = self._done[key]
+        g = np.append(np.asarray(columns, dtype=np.intp), self.Z.shape[1])
+        iu, ju = np.triu_indices(g.size)
+        return Af[:, self._pos[g[iu], g[ju]]], r[:, g]
+
+
+def _pairs_chunk(X, y, C, Af, r, m, se_type):
+    """One block of draws, given their normal equations (see :func:`pairs_draws`)."""
     n, k = X.shape
     B = C.shape[0]
     iu, ju = np.triu_indices(k)
-    P = X[:, iu] * X[:, ju]  # (n, k(k+1)/2): distinct entries of x_i x_i'
-    Af = C @ P  # (B, kk): X'CX of every draw, packed
-    r = C @ (X * y[:, None])  # (B, k): X'Cy
     d = np.sqrt(Af[:, iu == ju])  # (B, k) column norms in the draw
     ok = np.all(d > 0, axis=1)
     d[~ok] = 1.0
@@ -88,7 +138,7 @@ def _pairs_chunk(X, y, C, m, se_type):
     if need_inverse:
         # h_i = x_i' A^-1 x_i for every draw as one product with the x_i x_i' table.
         mult = np.where(iu == ju, 1.0, 2.0)
-        lev = (sol[iu, 1 + ju, :].T * mult) @ P.T
+        lev = (sol[iu, 1 + ju, :].T * mult) @ packed_outer(X).T
         lev = np.where(C > 0, lev, 0.0)  # rows not drawn carry no weight
         ok &= ~(lev > 1.0 - LEV_ONE_TOL).any(axis=1)  # HC2/HC3 undefined in this draw
         lev = lev.T

@@ -23,7 +23,7 @@ import numpy as np
 from ..seeds import method_rng, spec_seed
 from .pairs import pair_counts, pairs_indices
 from .permutation import permutation_indices
-from .wild import wild_codes, wild_weight_blocks_from_codes
+from .wild import BLOCK, wild_codes, wild_weight_blocks_from_codes
 
 
 class SharedDraws:
@@ -34,13 +34,23 @@ class SharedDraws:
 
     def wild_blocks(self, rows: np.ndarray):
         """The wild weights of ``rows`` as (block, n) float arrays, draw-major."""
-        if self._wild_codes is None:
-            self._wild_codes = wild_codes(method_rng(self.seed, "wild"), self.n_rows, self.draws, self.wild_kind)
-        return wild_weight_blocks_from_codes(self._wild_codes[:, rows], self.wild_kind)
+        V = self.wild_draw_major(rows)
+        return (V[s : s + BLOCK] for s in range(0, V.shape[0], BLOCK))
 
     def wild_matrix(self, rows: np.ndarray) -> np.ndarray:
         """The wild weights of ``rows``, (n, B) (a transposed draw-major array)."""
-        return np.concatenate(list(self.wild_blocks(rows))).T
+        return self.wild_draw_major(rows).T
+
+    def wild_draw_major(self, rows: np.ndarray) -> np.ndarray:
+        """The wild weights of ``rows``, (B, n), converted once per row set: the designs
+        on the same rows (most of a call's) reuse them."""
+        key = ("wild", self._rows_key(rows))
+        if key not in self._cache:
+            if self._wild_codes is None:
+                self._wild_codes = wild_codes(method_rng(self.seed, "wild"), self.n_rows, self.draws, self.wild_kind)
+            self._cache[key] = np.concatenate(list(wild_weight_blocks_from_codes(self._wild_codes[:, rows],
+                                                                                  self.wild_kind)))
+        return self._cache[key]
 
     def pairs_indices(self, rows: np.ndarray) -> np.ndarray:
         """(B, n) row positions of the pairs bootstrap of this row set."""
