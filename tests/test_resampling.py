@@ -94,6 +94,14 @@ def test_p_value_formulas():
     # (B+1)p-th order statistic: B = 999 gives the 25th and 975th values
     x = np.arange(1.0, 1000.0)
     assert list(order_quantiles(x, [0.025, 0.975])) == [25.0, 975.0]
+    # the partial-sort path equals numpy's 'weibull' quantile; other sizes interpolate as it does
+    rng = np.random.default_rng(4)
+    for size in (39, 199, 999, 9999, 1000, 57):
+        draws = rng.standard_t(3, size)
+        draws[::97] = np.nan  # dropped, as non-finite draws are
+        finite = draws[np.isfinite(draws)]
+        np.testing.assert_allclose(order_quantiles(draws, [0.025, 0.975]),
+                                   np.quantile(finite, [0.025, 0.975], method="weibull"), rtol=1e-12)
 
 
 # ---------------------------------------------------------------- wild

@@ -166,4 +166,11 @@ def order_quantiles(x, probs):
     x = x[np.isfinite(x)]
     if x.size == 0:
         return np.full(len(probs), np.nan)
+    # (B + 1) p an integer (the configs' draws): the order statistics themselves, by one
+    # partial sort, which equals numpy's 'weibull' quantile there and costs a third of it
+    rank = (x.size + 1) * np.asarray(probs, dtype=float)
+    whole = np.round(rank)
+    if np.allclose(rank, whole, rtol=0, atol=1e-9) and (whole >= 1).all() and (whole <= x.size).all():
+        at = whole.astype(np.intp) - 1
+        return np.partition(x, at)[at]
     return np.quantile(x, probs, method="weibull")
