@@ -135,6 +135,21 @@ def test_specification_table_missing_column_is_named(tmp_path):
         read_models(path)
 
 
+def test_read_models_keeps_one_curve_while_reading(tmp_path):
+    """A curve job reads only its scenario x treatment (Parquet filters), the same rows as
+    filtering the whole table, from Parquet or CSV."""
+    models = fx.models(size="small")
+    models.to_parquet(tmp_path / "m.parquet")
+    models.to_csv(tmp_path / "m.csv", index=False)
+    scenario, treatment = models["scenario"].iloc[0], models["treatment"].iloc[-1]
+    want = models[(models["scenario"] == scenario) & (models["treatment"] == treatment)]
+    assert 0 < len(want) < len(models)
+    for path in (tmp_path / "m.parquet", tmp_path / "m.csv"):
+        got = read_models(path, scenario=scenario, treatment=treatment)
+        assert len(got) == len(want)
+        np.testing.assert_array_equal(got["estimate"].to_numpy(), want["estimate"].to_numpy())
+
+
 # -- replication arithmetic -----------------------------------------------------------------
 
 def test_table2_rows_in_published_se_units():

@@ -13,8 +13,7 @@ from specverse.study.simulated_note import simulated_note  # noqa: E402
 
 inp, out, scenario = snakemake.input, snakemake.output, snakemake.wildcards.scenario  # noqa: F821
 alpha = float(snakemake.params.alpha)  # noqa: F821
-models = read_models(inp.models)
-models = models[models["scenario"] == scenario]
+models = read_models(inp.models, scenario=scenario)
 note = simulated_note(pd.read_csv(inp.codebook), scenario)
 # The figure collapses controls into classes (as the curves' indicator panels); the
 # table beside it (and multiverse/choice_summary.csv) keeps every option.

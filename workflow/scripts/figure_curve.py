@@ -12,7 +12,7 @@ from specverse.study.simulated_note import simulated_note  # noqa: E402
 
 inp, out, wc = snakemake.input, snakemake.output, snakemake.wildcards  # noqa: F821
 alpha = float(snakemake.params.alpha)  # noqa: F821
-models = read_models(inp.models)
+models = read_models(inp.models, scenario=wc.scenario, treatment=wc.treatment)
 note = simulated_note(pd.read_csv(inp.codebook), wc.scenario)
 plot_curve(models, wc.scenario, wc.treatment, png=out.png, pdf=out.pdf, note=note,
            table2=pd.read_csv(inp.table2), alpha=alpha)

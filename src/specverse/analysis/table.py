@@ -36,10 +36,19 @@ PAPER_CHOICES = {
 PAPER_MODEL = {"target_on": (2, "target_on"), "stretch_2006": (3, "target_stretch")}
 
 
-def read_models(path: str | os.PathLike) -> pd.DataFrame:
-    """The model table from .parquet or .csv, checked for the columns used here."""
+def read_models(path: str | os.PathLike, **where: str) -> pd.DataFrame:
+    """The model table from .parquet or .csv, checked for the columns used here.
+
+    ``where`` (e.g. ``scenario="causal", treatment="target_on"``) keeps only the matching
+    rows, filtered while a Parquet file is read, so that a job drawing one curve does not
+    hold every curve's models."""
     path = Path(path)
-    df = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+    if path.suffix == ".parquet":
+        df = pd.read_parquet(path, filters=[(k, "==", v) for k, v in where.items()] or None)
+    else:
+        df = pd.read_csv(path)
+        for k, v in where.items():
+            df = df[df[k] == v]
     check_columns(df, REQUIRED, path)
     return df
 
