@@ -20,11 +20,11 @@ rule calibration:
         results("logs/calibration/calibration.log"),
     benchmark:
         results("benchmarks/calibration/calibration.tsv")
+    conda:
+        "../envs/specverse.yaml"
     # one of the longest jobs: its design x error model units spread over these cores
     # (Snakemake scales threads down to --cores; the tables do not depend on it)
     threads: 4
-    conda:
-        "../envs/specverse.yaml"
     params:
         calibration=config["calibration"],
         seed=config["seed"],
