@@ -48,7 +48,7 @@ from .huber import MAX_ITER, fit_huber
 from .regspec import RegSpec, validate_inputs
 from .results import inference
 from .resampling import _design
-from .resampling.pairs import pairs_draws
+from .resampling.pairs import PairsGram, pairs_draws
 from .resampling.permutation import n_arrangements, treatment_draws
 from .resampling.shared_draws import SharedDraws
 from .resampling.studentized import TIE_RTOL, coef_variance, fixed_design_draws, order_quantiles
@@ -179,7 +179,7 @@ def replicate_inference(
     if "wild" in methods:
         out["wild"] = _wild(d, parts, obs, se_obs, seeds, B, se_type, alpha, wild_weights)
     if "pairs" in methods:
-        out["pairs"] = _pairs(d, Yt, obs, se_obs, seeds, B, se_type, alpha)
+        out["pairs"] = _pairs(d, Y, Yt, Z, w, obs, se_obs, seeds, B, se_type, alpha)
     perm = [mt for mt in ("freedman_lane", "treatment_permutation") if mt in methods]
     if perm:
         out.update(_permutation(d, parts, obs, se_obs, seeds, B, se_type, perm))
@@ -244,16 +244,19 @@ def _wild(d, parts, obs, se_obs, seeds, B, se_type, alpha, kind):
     return MethodResults(est, p2, p1, lo, hi)
 
 
-def _pairs(d, Yt, obs, se_obs, seeds, B, se_type, alpha):
-    """Pairs bootstrap: every draw refitted (engine kernel, one call per replication);
+def _pairs(d, Y, Yt, Z, w, obs, se_obs, seeds, B, se_type, alpha):
+    """Pairs bootstrap: every draw refitted (engine kernel, one call per replication, its
+    normal equations formed as resample forms them: :class:`~.resampling.pairs.PairsGram`);
     p and CI from the same t* = (b* - b)/se*."""
     R, n, m = len(seeds), d.n, d.m
     b = np.column_stack([o[0] for o in obs])
     b_star = np.empty((R, B, m))
     se_star = np.empty((R, B, m))
+    rows = np.arange(n)
     for r in range(R):
-        counts = SharedDraws(seeds[r], n, B).pair_counts(np.arange(n))
-        b_star[r], se_star[r] = pairs_draws(d.X, Yt[r], counts, m, se_type)
+        counts = SharedDraws(seeds[r], n, B).pair_counts(rows)
+        normal = PairsGram(Y[r], Z, w).normal_equations(rows, d.columns, counts)
+        b_star[r], se_star[r] = pairs_draws(d.X, Yt[r], counts, m, se_type, normal)
     p2, p1, lo, hi = (np.empty((R, m)) for _ in range(4))
     for j in range(m):
         t_star = (b_star[:, :, j] - b[:, j : j + 1]) / se_star[:, :, j]

@@ -218,7 +218,8 @@ def resample_draws(
         return out
     parts = [_design.term_parts(d, j, se_type) for j in range(d.m)]
     shared = SharedDraws(seed, len(y), draws, wild_weights)
-    per_term = _term_draws(d, parts, shared, methods, draws, wild_weights, permutation, None, se_type)
+    gram = PairsGram(y, Z, w if estimator == "wls" else None)  # the pairs products resample forms
+    per_term = _term_draws(d, parts, shared, methods, draws, wild_weights, permutation, None, se_type, gram)
     out["t"] = np.array([pt.t for pt in parts])
     out["p"] = {}
     for method in methods:

@@ -98,7 +98,8 @@ class PairsGram:
 
     def normal_equations(self, rows, columns, counts):
         """``(X'CX packed, X'Cy)`` of the design on ``rows`` with the data's ``columns``
-        (the constant last), for the draws ``counts`` of those rows."""
+        (the constant last), for the draws ``counts`` of those rows.  The products are kept
+        per row set: pass the one set of draws a call has for those rows (SharedDraws)."""
         key = np.asarray(rows, dtype=np.int64).tobytes()
         if key not in self._done:
             X = np.column_stack([self.Z[rows], np.ones(len(rows))])
