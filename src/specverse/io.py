@@ -92,7 +92,7 @@ def table_stream(path, fmt: str = "parquet"):
     rows under one header); the file appears, atomically, only when the block completes.
     For a table written in chunks, so that no more than a chunk is ever in memory."""
     with atomic_path(path, f".{fmt}") as tmp:
-        state = {"writer": None, "rows": 0, "frames": 0}
+        state = {"writer": None, "frames": 0}
 
         def write(df: pd.DataFrame) -> None:
             if fmt == "parquet":
@@ -102,7 +102,6 @@ def table_stream(path, fmt: str = "parquet"):
                 state["writer"].write_table(table.cast(state["writer"].schema))
             else:
                 df.to_csv(tmp, index=False, header=state["frames"] == 0, mode="w" if state["frames"] == 0 else "a")
-            state["rows"] += len(df)
             state["frames"] += 1
 
         try:

@@ -24,11 +24,11 @@ rule estimate_cell:
     input:
         LAYOUT.cell_variants,
     output:
+        # a partitioned table's partitions as CSV too, on request (table.csv)
         **({"csv": LAYOUT.cell_csv} if config["table"]["csv"] else {}),
         table=LAYOUT.cell,
         # the restricted wild t* behind p_wild, read back by the family's Romano-Wolf step-down
         wild_null=temp(LAYOUT.cell_wild_null),
-        # a partitioned table's partitions as CSV too, on request (table.csv)
     log:
         LAYOUT.cell_log,
     benchmark:

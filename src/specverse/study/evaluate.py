@@ -301,6 +301,7 @@ def _data_condition(condition: str, model: _Model, data: _Variants) -> bool:
 
 
 BATCH_KEY = ("scenario", "baseline", "outcome", "estimator", "treatment", "sample")
+CONTROLS_AT = DIMENSIONS.index("controls")
 
 
 def _estimate(data: _Variants, models: list[_Model], universe: Multiverse, *, seed: int, inference: Mapping,
@@ -362,9 +363,10 @@ def _estimate_batch(data, models, by_key, idx, universe, seed, inference):
         weights = data.col(template, ESTIMATOR_WEIGHTS[estimator])
     # The canonical batch: this batch's model for every configured controls option.
     canonical = []
-    head, tail = astuple_fast(template)[:4], astuple_fast(template)[5:]
+    choices = list(astuple_fast(template))
     for option in universe.options["controls"]:
-        spec = Spec(*head, option, *tail)
+        choices[CONTROLS_AT] = option
+        spec = Spec(*choices)
         if spec in by_key:
             canonical.append(models[by_key[spec]])
         else:

@@ -15,6 +15,7 @@ not pull in numpy or pandas.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import operator
@@ -214,8 +215,8 @@ class Multiverse:
     options: Mapping[str, tuple[str, ...]]
     exclusions: tuple[Exclusion, ...]
     fan_out: tuple[str, ...]
-    # (scope, the choices any exclusion names) -> matching rules: exclusions name a few
-    # dimensions, so millions of specifications share a handful of answers
+    # the choices any exclusion names -> matching rules: exclusions name a few dimensions,
+    # so millions of specifications share a handful of answers
     _matches: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def cells(self) -> list[dict[str, str]]:
@@ -234,11 +235,14 @@ class Multiverse:
         ranges = [(cell[d],) if d in cell else self.options[d] for d in DIMENSIONS]
         return [Spec(*combo) for combo in itertools.product(*ranges)]
 
+    @functools.cached_property
+    def _named_choices(self):
+        """The choices any exclusion names, read from a Spec (se_type too: always a tuple)."""
+        named = [d for d in DIMENSIONS if any(d in rule.when for rule in self.exclusions)]
+        return operator.attrgetter(*named, "se_type")
+
     def _matching(self, spec: Spec) -> tuple[Exclusion, ...]:
-        if None not in self._matches:
-            named = [d for d in DIMENSIONS if any(d in rule.when for rule in self.exclusions)]
-            self._matches[None] = operator.attrgetter(*named, "se_type")  # se_type: always a tuple
-        key = self._matches[None](spec)
+        key = self._named_choices(spec)
         if key not in self._matches:
             self._matches[key] = tuple(rule for rule in self.exclusions if rule.matches(spec))
         return self._matches[key]
