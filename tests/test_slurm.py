@@ -45,6 +45,19 @@ def _cluster_or_skip() -> None:
     assert ping.returncode == 0 and "UP" in ping.stdout, f"SPECVERSE_SLURM=1 but no controller: {ping}"
 
 
+def local_beside_cluster(local: Path, cluster: Path, local_args, cluster_args):
+    """The local run (one core) goes on beside the cluster run: the cluster's jobs spend much
+    of their time waiting on the scheduler, so this halves the wall time on a 2-core machine.
+    Both must succeed; returns the cluster run (its stdout names the submissions)."""
+    local_proc = start_snakemake(local, "--cores", "1", *local_args, timeout_s=420)
+    cluster_run = run_snakemake(cluster, "--workflow-profile", "profiles/slurm", *QUICK_STATUS_CHECKS,
+                                *cluster_args, timeout_s=420)
+    local_run = finish(local_proc)
+    assert cluster_run.returncode == 0, "SLURM run failed: " + describe(cluster_run)
+    assert local_run.returncode == 0, "local run failed: " + describe(local_run)
+    return cluster_run
+
+
 def job_stats(output: str) -> Counter:
     """The 'Job stats' table snakemake prints before running: rule -> number of jobs."""
     block = output.split("Job stats:", 1)[1].splitlines()
@@ -74,23 +87,12 @@ def runs(tmp_path_factory):
     cluster = make_copy(base / "cluster" / "main")
     assert (local / TEST_CONFIG).is_file(), f"{TEST_CONFIG} is missing"
 
-    # The local run goes on beside the cluster run: the cluster's jobs spend much of their
-    # time waiting on the scheduler, so this halves the wall time on a 2-core machine.
-    local_proc = start_snakemake(local, TABLE, "--cores", "1", "--configfile", TEST_CONFIG, timeout_s=420)
-    cluster_run = run_snakemake(
-        cluster,
-        TABLE,
-        "--workflow-profile", "profiles/slurm",
-        "--configfile", TEST_CONFIG,
-        *QUICK_STATUS_CHECKS,
-        "--slurm-keep-successful-logs",
-        # The test configuration has 8 cells: two groups of four keep both CPUs of a CI node busy.
-        "--group-components", "cells=4", "prepare=20",
-        timeout_s=420,
+    cluster_run = local_beside_cluster(
+        local, cluster, (TABLE, "--configfile", TEST_CONFIG),
+        (TABLE, "--configfile", TEST_CONFIG, "--slurm-keep-successful-logs",
+         # The test configuration has 8 cells: two groups of four keep both CPUs of a CI node busy.
+         "--group-components", "cells=4", "prepare=20"),
     )  # fmt: skip
-    local_run = finish(local_proc)
-    assert cluster_run.returncode == 0, "SLURM run failed: " + describe(cluster_run)
-    assert local_run.returncode == 0, "local run failed: " + describe(local_run)
     return local, cluster, cluster_run.stdout
 
 
@@ -170,16 +172,8 @@ def test_partitioned_all_subsets_through_slurm_equals_the_local_run(tmp_path):
         copies[where] = make_copy(tmp_path / where / "main")
         (copies[where] / "config" / "ci_all_subsets.yaml").write_text(PARTITIONED)
     configs = ("--configfile", TEST_CONFIG, "config/ci_all_subsets.yaml")
-    local_proc = start_snakemake(copies["local"], "--cores", "1", *configs, timeout_s=420)
-    cluster_run = run_snakemake(
-        copies["cluster"], "--workflow-profile", "profiles/slurm", *configs,
-        *QUICK_STATUS_CHECKS,
-        "--group-components", "cells=2", "prepare=20",
-        timeout_s=420,
-    )  # fmt: skip
-    local_run = finish(local_proc)
-    assert cluster_run.returncode == 0, "SLURM run failed: " + describe(cluster_run)
-    assert local_run.returncode == 0, "local run failed: " + describe(local_run)
+    cluster_run = local_beside_cluster(copies["local"], copies["cluster"], configs,
+                                       (*configs, "--group-components", "cells=2", "prepare=20"))
 
     submitted = dict(SUBMITTED.findall(cluster_run.stdout))
     records = jobcomp_records(Path(os.environ["SPECVERSE_SLURM_JOBCOMP"]))
