@@ -284,6 +284,32 @@ def test_cells_are_invariant_to_fan_out(variant_tables, load_config):
     assert not one["p_pairs"].equals(other["p_pairs"])
 
 
+def test_a_model_that_repeats_another_regression_gets_its_resampling_computed_alone(variant_tables, load_config,
+                                                                                     monkeypatch):
+    """With a stretch treatment, sample common_131 has the rows of sample all: the job
+    resamples that regression once, and the reused numbers are the ones a job holding
+    common_131 alone computes, to the bit."""
+    config = small_config(load_config, controls=["full", "none"], sample=["all", "common_131"],
+                          treatment=["stretch_2008"], estimator=["ols"], se_type=["HC1"])
+    resampled = []
+    real = evaluate._resample
+    monkeypatch.setattr(evaluate, "_resample",
+                        lambda y, X, specs, *a, **k: resampled.append(len(specs)) or real(y, X, specs, *a, **k))
+    cell = {"scenario": "causal", "baseline": "published", "outcome": "pct_change"}
+    both = evaluate_cell(variant_tables, build_multiverse(config), cell, seed=5, inference=config["inference"])
+    assert resampled == [2]  # sample all's two models; common_131's are the same regressions
+    config["multiverse"]["sample"] = ["common_131"]
+    alone = evaluate_cell(variant_tables, build_multiverse(config), cell, seed=5, inference=config["inference"])
+    assert resampled == [2, 2]
+    columns = ["term", "controls", "n", "estimate", "p_wild", "ci_wild_low", "ci_wild_high", "p_pairs",
+               "ci_pairs_low", "ci_pairs_high", "p_perm", "resample_status"]
+    reused = both[both["sample"] == "common_131"].reset_index(drop=True)[columns]
+    assert reused["p_wild"].notna().all()
+    pd.testing.assert_frame_equal(reused, alone.reset_index(drop=True)[columns], check_exact=True)
+    pd.testing.assert_frame_equal(reused, both[both["sample"] == "all"].reset_index(drop=True)[columns],
+                                  check_exact=True)
+
+
 def test_worker_processes_do_not_change_a_cell(variant_tables, load_config):
     """A cell spread over joblib workers (a job given several cores) equals the serial one,
     table and kept wild draws, to the bit."""

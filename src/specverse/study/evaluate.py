@@ -302,6 +302,8 @@ def _data_condition(condition: str, model: _Model, data: _Variants) -> bool:
 
 BATCH_KEY = ("scenario", "baseline", "outcome", "estimator", "treatment", "sample")
 CONTROLS_AT = DIMENSIONS.index("controls")
+SAMPLE_AT = BATCH_KEY.index("sample")
+assert SAMPLE_AT == len(BATCH_KEY) - 1  # a batch key without its sample is key[:SAMPLE_AT]
 
 
 def _estimate(data: _Variants, models: list[_Model], universe: Multiverse, *, seed: int, inference: Mapping,
@@ -329,8 +331,14 @@ def _estimate(data: _Variants, models: list[_Model], universe: Multiverse, *, se
     if n_jobs > 1 and len(tasks) > 1:
         from joblib import Parallel, delayed
 
-        # round-robin: neighbouring batches (same estimator, similar cost) go to different workers
-        chunks = [tasks[w::n_jobs] for w in range(min(n_jobs, len(tasks)))]
+        # The batches that differ only in their sample stay in one worker (they may share
+        # resampled models, see _estimate_batch); such groups go round-robin, so neighbouring
+        # groups (same estimator, similar cost) go to different workers.
+        groups: dict[tuple, list] = {}
+        for task, key in zip(tasks, batches):
+            groups.setdefault(key[:SAMPLE_AT], []).append(task)
+        spread = list(groups.values())
+        chunks = [[t for g in spread[w::n_jobs] for t in g] for w in range(min(n_jobs, len(spread)))]
         done = Parallel(n_jobs=len(chunks), backend="loky")(
             delayed(_estimate_batches)(data, models, by_key, chunk, universe, seed, inference) for chunk in chunks)
         results = sorted((r for part in done for r in part), key=lambda r: r[0])
@@ -346,10 +354,11 @@ def _estimate(data: _Variants, models: list[_Model], universe: Multiverse, *, se
 
 def _estimate_batches(data, models, by_key, tasks, universe, seed, inference) -> list[tuple]:
     """``(batch number, fit rows, resampling rows or None, kept wild t*)`` per batch."""
-    return [(b, *_estimate_batch(data, models, by_key, idx, universe, seed, inference)) for b, idx in tasks]
+    memo: dict[tuple, tuple] = {}  # resampled models by _design_key, shared by the batches
+    return [(b, *_estimate_batch(data, models, by_key, idx, universe, seed, inference, memo)) for b, idx in tasks]
 
 
-def _estimate_batch(data, models, by_key, idx, universe, seed, inference):
+def _estimate_batch(data, models, by_key, idx, universe, seed, inference, memo):
     """Fit one batch (its canonical controls set) and resample its models of the cell."""
     methods = tuple(inference.get("methods", ()))
     alpha = float(inference.get("alpha", 0.05))
@@ -399,9 +408,21 @@ def _estimate_batch(data, models, by_key, idx, universe, seed, inference):
         return fit, None, []
     family_seed = spec_seed(seed, template.family_identity())
     stud = studentizing_se_type(estimator, inference.get("se_type", "HC1"))
-    res, wild_t = _resample(y, regressors, [reg_specs[position[id(models[i])]] for i in live], family_seed,
-                            weights, estimator, methods, inference, alpha, stud)
-    res["model"] = np.asarray(live)[res["spec"].to_numpy()]
+    # A model whose regression is another's of this job (same family, data, outcome, estimator,
+    # controls and rows, e.g. sample common_131 = all when the treatment is missing on the
+    # same rows) gets that model's resampling: its draws depend on the family seed and its
+    # rows only, so recomputing them would give the same numbers bit for bit (tested).
+    keys = {i: _design_key(template, reg_specs[position[id(models[i])]], models[i].mask) for i in live}
+    fresh = [i for i in live if keys[i] not in memo]
+    if fresh:
+        new, new_wild_t = _resample(y, regressors, [reg_specs[position[id(models[i])]] for i in fresh], family_seed,
+                                    weights, estimator, methods, inference, alpha, stud)
+        spec_at = new["spec"].to_numpy()
+        order = np.argsort(spec_at, kind="stable")
+        bounds = np.searchsorted(spec_at[order], np.arange(len(fresh) + 1))
+        for p, i in enumerate(fresh):  # (the call's rows, this model's positions in them, its wild t*)
+            memo[keys[i]] = (new, order[bounds[p]: bounds[p + 1]], new_wild_t[p])
+    res, wild_t = _take_resampled([memo[keys[i]] for i in live], live)
     res["se_type"] = stud
     wild_parts = []
     for i, kept in zip(live, wild_t):
@@ -410,6 +431,30 @@ def _estimate_batch(data, models, by_key, idx, universe, seed, inference):
             wild_parts.extend((spec.model_id, term, kept["t"][j], kept["t_star"][:, j].astype(np.float32))
                               for j, term in enumerate(spec.treatment_terms))
     return fit, res, wild_parts
+
+
+def _take_resampled(entries: list[tuple], live: list[int]) -> tuple[pd.DataFrame, list]:
+    """The resampling rows of the ``live`` models from their memo ``entries`` (one
+    positional take over the few calls they come from, not a frame per model)."""
+    frames: dict[int, tuple[int, pd.DataFrame]] = {}
+    take, model = [], []
+    for (frame, pos, _), i in zip(entries, live):
+        if id(frame) not in frames:
+            frames[id(frame)] = (sum(len(f) for _, f in frames.values()), frame)
+        take.append(frames[id(frame)][0] + pos)
+        model.append(np.full(pos.size, i))
+    whole = pd.concat([f for _, f in frames.values()], ignore_index=True) if len(frames) > 1 \
+        else next(iter(frames.values()))[1]
+    res = whole.take(np.concatenate(take)).drop(columns="spec").reset_index(drop=True)
+    res["model"] = np.concatenate(model)
+    return res, [entry[2] for entry in entries]
+
+
+def _design_key(template: Spec, reg_spec: RegSpec, mask: np.ndarray) -> tuple:
+    """What a model's resampling depends on within one job (BATCH_KEY but the sample,
+    which acts only through the rows)."""
+    fixed = tuple(getattr(template, d) for d in BATCH_KEY[:SAMPLE_AT])
+    return fixed, reg_spec.terms, reg_spec.controls, np.asarray(mask, bool).tobytes()
 
 
 def _reg_spec(model: _Model) -> RegSpec:
