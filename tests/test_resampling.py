@@ -185,8 +185,8 @@ def test_pairs_gram_gathers_each_designs_own_normal_equations(estimator):
         d = _design.build(y, Z, spec, ww, estimator)
         counts = SharedDraws(9, len(y), 50).pair_counts(d.rows)
         Af, r = gram.normal_equations(d.rows, d.columns, counts)
-        np.testing.assert_allclose(Af, counts @ packed_outer(d.X), rtol=1e-12)
-        np.testing.assert_allclose(r, counts @ (d.X * d.y[:, None]), rtol=1e-12)
+        np.testing.assert_allclose(Af, (counts @ packed_outer(d.X)).T, rtol=1e-12)  # draws last
+        np.testing.assert_allclose(r, (counts @ (d.X * d.y[:, None])).T, rtol=1e-12)
         assert np.isfinite(Af).all()
 
 

@@ -2,8 +2,8 @@
 
 A draw is summarised by its row counts c (sum c = n), and its fit by the
 weighted normal equations A = X' diag(c) X, r = X' diag(c) y.  For all draws at
-once these are two matrix products, counts (B x n) @ [x_i x_i' flattened]
-(n x k(k+1)/2) and counts @ (X * y), followed by one Cholesky solve
+once these are two matrix products, [x_i x_i' flattened]' (k(k+1)/2 x n) @ counts'
+(n x B) and (X * y)' @ counts', draws last, followed by one Cholesky solve
 vectorised across draws (:func:`cholesky_solve`).  Huber: every draw refitted
 by batched IRLS (:func:`huber_pairs_draws`).
 
@@ -54,20 +54,27 @@ def draw_pair_counts(rng: np.random.Generator, n: int, draws: int) -> np.ndarray
 def pairs_draws(X, y, counts, m, se_type, normal_equations=None):
     """Refit every draw: returns ``(b_star (B, m), se_star (B, m))``, NaN for singular draws.
 
-    ``normal_equations``: the draws' ``(X'CX packed (B, k(k+1)/2), X'Cy (B, k))`` when
-    already formed (:class:`PairsGram` gathers them from products shared by many
-    designs); else they are formed here.
+    ``normal_equations``: the draws' ``(X'CX packed (k(k+1)/2, B), X'Cy (k, B))``, draws
+    last, when already formed (:class:`PairsGram` gathers them from products shared by
+    many designs); else they are formed here.
     """
     B = counts.shape[0]
     if normal_equations is None:
-        normal_equations = (counts @ packed_outer(X), counts @ (X * y[:, None]))
+        normal_equations = draws_last_products(X, y, counts)
     Af, r = normal_equations
     out_b = np.empty((B, m))
     out_se = np.empty((B, m))
     for s in range(0, B, CHUNK):
         sl = slice(s, min(B, s + CHUNK))
-        out_b[sl], out_se[sl] = _pairs_chunk(X, y, counts[sl], Af[sl], r[sl], m, se_type)
+        out_b[sl], out_se[sl] = _pairs_chunk(X, y, counts[sl], Af[:, sl], r[:, sl], m, se_type)
     return out_b, out_se
+
+
+def draws_last_products(X, y, counts):
+    """``(X'CX packed (k(k+1)/2, B), X'Cy (k, B))`` of every draw: two products whose
+    output has the draws last, as the batched Cholesky wants them (no transposed copy)."""
+    Ct = counts.T
+    return packed_outer(X).T @ Ct, (X * y[:, None]).T @ Ct
 
 
 def packed_outer(X):
@@ -97,7 +104,7 @@ class PairsGram:
         self._pos[iu, ju] = self._pos[ju, iu] = np.arange(iu.size)
 
     def normal_equations(self, rows, columns, counts):
-        """``(X'CX packed, X'Cy)`` of the design on ``rows`` with the data's ``columns``
+        """``(X'CX packed, X'Cy)``, draws last, of the design on ``rows`` with the data's ``columns``
         (the constant last), for the draws ``counts`` of those rows.  The products are kept
         per row set: pass the one set of draws a call has for those rows (SharedDraws)."""
         key = np.asarray(rows, dtype=np.int64).tobytes()
@@ -108,42 +115,53 @@ class PairsGram:
             if self.weights is not None:
                 sw = np.sqrt(self.weights[rows])
                 X, y = X * sw[:, None], y * sw
-            self._done[key] = (counts @ packed_outer(X), counts @ (X * y[:, None]))
+            self._done[key] = draws_last_products(X, y, counts)
         Af, r = self._done[key]
         g = np.append(np.asarray(columns, dtype=np.intp), self.Z.shape[1])
         iu, ju = np.triu_indices(g.size)
-        return Af[:, self._pos[g[iu], g[ju]]], r[:, g]
+        return Af[self._pos[g[iu], g[ju]]], r[g]  # rows: contiguous copies, draws last
 
 
 def _pairs_chunk(X, y, C, Af, r, m, se_type):
-    """One block of draws, given their normal equations (see :func:`pairs_draws`)."""
+    """One block of draws, given their normal equations, draws last (see :func:`pairs_draws`)."""
     n, k = X.shape
     B = C.shape[0]
-    iu, ju = np.triu_indices(k)
-    d = np.sqrt(Af[:, iu == ju])  # (B, k) column norms in the draw
-    ok = np.all(d > 0, axis=1)
-    d[~ok] = 1.0
-    # Unit-diagonal G = D^-1 A D^-1, packed and draws-last for the batched Cholesky.
-    Gp = np.ascontiguousarray((Af / (d[:, iu] * d[:, ju])).T)
-    need_inverse = needs_leverage(se_type)
-    cols = np.eye(k)[:, : (k if need_inverse else m)]  # e_j: columns of A^-1 wanted
-    rhs = np.concatenate([r.T[:, None, :], np.repeat(cols[:, :, None], B, axis=2)], axis=1)
-    rhs /= d.T[:, None, :]
-    sol, ok_chol = cholesky_solve(Gp, rhs)
-    ok &= ok_chol
-    sol /= d.T[:, None, :]  # A^-1 = D^-1 G^-1 D^-1; sol is (k, 1 + cols, B)
-    beta = sol[:, 0, :]  # (k, B)
+    ncols = k if needs_leverage(se_type) else m  # e_j: columns of A^-1 wanted
+    rhs = np.zeros((k, 1 + ncols, B))
+    rhs[:, 0] = r
+    rhs[np.arange(ncols), 1 + np.arange(ncols)] = 1.0
+    sol, ok = cholesky_solve(Af, rhs)  # (k, 1 + cols, B): beta, then columns of A^-1
+    se = np.empty((B, m))
+    for s in range(0, B, MEAT_BLOCK):
+        sl = slice(s, min(B, s + MEAT_BLOCK))
+        ok[sl] &= _meat_block(X, y, C[sl], sol[:, :, sl], m, se_type, se[sl])
+    b = sol[:m, 0, :].T.copy()
+    b[~ok] = np.nan
+    se[~ok] = np.nan
+    return b, se
+
+
+#: draws per pass over the (draws, n) residual and influence arrays: small enough that
+#: they stay in cache between their products and the sums (~2x faster than whole chunks)
+MEAT_BLOCK = 256
+
+
+def _meat_block(X, y, C, sol, m, se_type, se_out):
+    """SEs of a block of draws into ``se_out`` (B, m); returns the draws whose SE is defined."""
+    n, k = X.shape
+    B = C.shape[0]
+    ok = np.ones(B, dtype=bool)
     # draws-major (B, n) arrays, passed on as (n, B) views (see studentized)
-    resid = y - beta.T @ X.T
+    resid = y - sol[:, 0, :].T @ X.T
     lev = None
-    if need_inverse:
+    if needs_leverage(se_type):
         # h_i = x_i' A^-1 x_i for every draw as one product with the x_i x_i' table.
+        iu, ju = np.triu_indices(k)
         mult = np.where(iu == ju, 1.0, 2.0)
         lev = (sol[iu, 1 + ju, :].T * mult) @ packed_outer(X).T
         lev = np.where(C > 0, lev, 0.0)  # rows not drawn carry no weight
         ok &= ~(lev > 1.0 - LEV_ONE_TOL).any(axis=1)  # HC2/HC3 undefined in this draw
         lev = lev.T
-    se = np.empty((B, m))
     for j in range(m):
         W = sol[:, 1 + j, :].T @ X.T  # influence rows e_j' A^-1 x_i
         if se_type in ("HC0", "HC1"):
@@ -151,28 +169,27 @@ def _pairs_chunk(X, y, C, Af, r, m, se_type):
             W *= resid
             W *= W
             var = np.einsum("bi,bi->b", W, C)
-            se[:, j] = np.sqrt(var * (n / (n - k)) if se_type == "HC1" else var)
+            se_out[:, j] = np.sqrt(var * (n / (n - k)) if se_type == "HC1" else var)
             continue
         e = resid if j == m - 1 else resid.copy()  # coef_variance squares in place
-        se[:, j] = np.sqrt(coef_variance(W.T, e.T, se_type, k=k, counts=C.T, leverage=lev))
-    b = beta[:m].T.copy()
-    b[~ok] = np.nan
-    se[~ok] = np.nan
-    return b, se
+        se_out[:, j] = np.sqrt(coef_variance(W.T, e.T, se_type, k=k, counts=C.T, leverage=lev))
+    return ok
 
 
 def cholesky_solve(Gp, rhs):
     """Solve G x = rhs for every draw at once, draws on the last axis.
 
-    Gp : ``(k(k+1)/2, B)`` upper triangle of unit-diagonal SPD matrices, packed
-    in ``numpy.triu_indices`` order; rhs : ``(k, m, B)``.  Returns ``(x, ok)``.
+    Gp : ``(k(k+1)/2, B)`` upper triangle of SPD matrices, packed in
+    ``numpy.triu_indices`` order; rhs : ``(k, m, B)``.  Returns ``(x, ok)``.
     A Cholesky factorisation vectorised across draws: ~k^2 numpy operations on
     length-B vectors instead of B LAPACK calls on 13 x 13 matrices, whose
     per-call overhead dominates at this size (~2x faster than
     ``numpy.linalg.cholesky`` + ``solve``).  ``ok`` is False where a pivot falls
-    below PIVOT_RTOL (the draw's design is singular: a column explained by the
-    previous ones with R^2 > 1 - 1e-10); such draws get a unit pivot so the
-    others are unaffected, and the caller discards them.
+    below PIVOT_RTOL times its diagonal entry (the draw's design is singular: a
+    column explained by the previous ones with R^2 > 1 - 1e-10; the test of the
+    unit-diagonal D^-1 G D^-1 without forming it -- Cholesky's accuracy does not
+    depend on such a scaling); such draws get a unit pivot so the others are
+    unaffected, and the caller discards them.
     """
     kk, B = Gp.shape
     k = rhs.shape[0]
@@ -184,7 +201,7 @@ def cholesky_solve(Gp, rhs):
     ok = np.ones(B, dtype=bool)
     for j in range(k):
         piv = Gp[pos[j, j]] - np.einsum("pb,pb->b", L[j, :j], L[j, :j])
-        bad = ~(piv > PIVOT_RTOL)  # also catches NaN
+        bad = ~(piv > PIVOT_RTOL * Gp[pos[j, j]])  # also catches NaN and an all-zero column
         ok &= ~bad
         piv[bad] = 1.0
         L[j, j] = np.sqrt(piv)
