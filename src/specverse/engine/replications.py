@@ -230,7 +230,7 @@ def _wild(d, parts, obs, se_obs, seeds, B, se_type, alpha, kind):
     est, p2, p1, lo, hi = (np.empty((R, m)) for _ in range(5))
     t0, t1 = np.empty((m, R, B)), np.empty((m, R, B))
     for r in range(R):
-        V = np.concatenate(list(SharedDraws(seeds[r], n, B, kind).wild_blocks(np.arange(n))))
+        V = SharedDraws(seeds[r], n, B, kind).wild_draw_major(np.arange(n))
         for j, (pt, (b, u_r, e)) in enumerate(zip(parts, obs)):
             (d0, s0), (d1, s1) = fixed_design_draws(
                 pt.xt, pt.sxx, d.basis, V, [u_r[r], e[r]], se_type, k=d.k, leverage=pt.leverage,

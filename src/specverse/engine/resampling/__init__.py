@@ -160,8 +160,8 @@ def _term_draws(d, parts, shared, methods, draws, wild_kind, perm_kind, strata, 
     """
     out = [{} for _ in parts]
     if "wild" in methods:
-        # one term: stream the weight blocks; several terms share the materialised weights
-        V = shared.wild_blocks(d.rows) if d.m == 1 else shared.wild_matrix(d.rows)
+        # the row set's weights, converted once (SharedDraws): one product for all draws
+        V = shared.wild_matrix(d.rows)
         for o, pt in zip(out, parts):
             o["wild"] = wild_both(pt, d.basis, V, se_type, k=d.k, signs=wild_kind == "rademacher")
     if "pairs" in methods:

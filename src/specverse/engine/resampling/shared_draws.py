@@ -23,7 +23,7 @@ import numpy as np
 from ..seeds import method_rng, spec_seed
 from .pairs import pair_counts, pairs_indices
 from .permutation import permutation_indices
-from .wild import BLOCK, wild_codes, wild_weight_blocks_from_codes
+from .wild import wild_codes, wild_weight_blocks_from_codes
 
 
 class SharedDraws:
@@ -31,11 +31,6 @@ class SharedDraws:
         self.seed, self.n_rows, self.draws, self.wild_kind = int(seed), int(n_rows), int(draws), wild_kind
         self._wild_codes = None
         self._cache: dict[tuple, np.ndarray] = {}
-
-    def wild_blocks(self, rows: np.ndarray):
-        """The wild weights of ``rows`` as (block, n) float arrays, draw-major."""
-        V = self.wild_draw_major(rows)
-        return (V[s : s + BLOCK] for s in range(0, V.shape[0], BLOCK))
 
     def wild_matrix(self, rows: np.ndarray) -> np.ndarray:
         """The wild weights of ``rows``, (n, B) (a transposed draw-major array)."""

@@ -123,7 +123,7 @@ def fixed_design_draws(xt, sxx, basis, L, us, se_type, *, k, leverage=None, unit
         block = prod[:, c * width : (c + 1) * width]
         g, a = block[:, :kq], block[:, kq:]
         delta = g @ c_w
-        ss = sq[:, c] - 2.0 * np.einsum("bj,bj->b", a, g) + np.einsum("bj,bj->b", g @ H, g)
+        ss = sq[:, c] - np.einsum("bj,bj->b", g, 2.0 * a - g @ H)  # sq - 2 a'g + g'Hg
         ss = np.maximum(ss, 0.0)  # rounding only
         if se_type == "classical":
             var = ss / (n - k) * float(w @ w)
