@@ -100,30 +100,30 @@ def fixed_design_draws(xt, sxx, basis, L, us, se_type, *, k, leverage=None, unit
     c_w = basis.T @ w
     core = np.column_stack([basis, f[:, None] * basis])  # (n, 2k)
     width = core.shape[1]
-    right = np.hstack([u[:, None] * core for u in us])
-    sq_vecs = np.column_stack([u * u * f for u in us])
+    right_t = np.vstack([core.T * u for u in us])  # (len(us) * 2k, n)
+    sq_vecs = np.vstack([u * u * f for u in us])  # (len(us), n)
     # L may come in blocks of draws (an iterable of (B_c, n) arrays): each block is
-    # multiplied while it is still in cache.  prod: (B, len(us) * 2k), the only
-    # pass over the draws.
+    # multiplied while it is still in cache.  prod: (len(us) * 2k, B), the only pass over
+    # the draws; draws last, so that what follows works on contiguous rows.
     blocks = [L] if isinstance(L, np.ndarray) else L
     prods, sqs = [], []
     for Lc in blocks:
-        prods.append(Lc @ right)
+        prods.append(right_t @ Lc.T)
         if not unit_square:
-            sqs.append((Lc * Lc) @ sq_vecs)
-    prod = prods[0] if len(prods) == 1 else np.concatenate(prods)
+            sqs.append(sq_vecs @ (Lc * Lc).T)
+    prod = prods[0] if len(prods) == 1 else np.concatenate(prods, axis=1)
     if unit_square:
-        sq = np.broadcast_to(sq_vecs.sum(axis=0), (prod.shape[0], len(us)))
+        sq = np.broadcast_to(sq_vecs.sum(axis=1)[:, None], (len(us), prod.shape[1]))
     else:
-        sq = sqs[0] if len(sqs) == 1 else np.concatenate(sqs)
+        sq = sqs[0] if len(sqs) == 1 else np.concatenate(sqs, axis=1)
     H = basis.T @ (f[:, None] * basis)
     out = []
     kq = basis.shape[1]
     for c in range(len(us)):
-        block = prod[:, c * width : (c + 1) * width]
-        g, a = block[:, :kq], block[:, kq:]
-        delta = g @ c_w
-        ss = sq[:, c] - np.einsum("bj,bj->b", g, 2.0 * a - g @ H)  # sq - 2 a'g + g'Hg
+        block = prod[c * width : (c + 1) * width]
+        g, a = block[:kq], block[kq:]  # (k, B) each
+        delta = c_w @ g
+        ss = sq[c] - np.einsum("jb,jb->b", g, 2.0 * a - H @ g)  # sq - 2 a'g + g'Hg
         ss = np.maximum(ss, 0.0)  # rounding only
         if se_type == "classical":
             var = ss / (n - k) * float(w @ w)
