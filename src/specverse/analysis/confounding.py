@@ -63,7 +63,7 @@ def control_strengths(rows: pd.DataFrame, variants: Mapping) -> pd.DataFrame:
         outcome_specs = [RegSpec(s.terms + s.controls, (), s.mask) for s in batch["specs"]]
         fit = fit_specs(batch["y"], batch["regressors"], outcome_specs, weights=batch["weights"],
                         estimator=batch["estimator"], se_types=("classical",), f_statistic=False)
-        t_y = {(r.spec, r.term): (r.t, r.df) for r in fit.itertuples(index=False)}
+        t_y = _t_by_spec_and_term(fit)
         for term_col in sorted({t for s in batch["specs"] for t in s.terms}):
             users = [(k, s) for k, s in enumerate(batch["specs"]) if term_col in s.terms and s.controls]
             if not users:
@@ -72,7 +72,7 @@ def control_strengths(rows: pd.DataFrame, variants: Mapping) -> pd.DataFrame:
             d_fit = fit_specs(batch["regressors"][:, term_col], batch["regressors"], d_specs,
                               weights=batch["weights"], estimator=batch["estimator"], se_types=("classical",),
                               f_statistic=False)
-            t_d = {(users[r.spec][0], r.term): (r.t, r.df) for r in d_fit.itertuples(index=False)}
+            t_d = {(users[spec][0], term): v for (spec, term), v in _t_by_spec_and_term(d_fit).items()}
             for k, s in users:
                 spec = specs[batch["index"][k]]
                 t_treat, df_y = t_y[(k, term_col)]
@@ -86,6 +86,13 @@ def control_strengths(rows: pd.DataFrame, variants: Mapping) -> pd.DataFrame:
     frame["r2yxj_dx"] = ovb.partial_r2(frame["t_y"].to_numpy(float), frame["df_y"].to_numpy(float))
     frame["r2dxj_x"] = ovb.partial_r2(frame["t_d"].to_numpy(float), frame["df_d"].to_numpy(float))
     return frame
+
+
+def _t_by_spec_and_term(fit: pd.DataFrame) -> dict:
+    """(spec, term) -> (t, df) of a fit_specs table (from its columns: not a row object
+    per row, the whole family's fits are tens of thousands of rows)."""
+    keys = zip(fit["spec"].to_numpy().tolist(), fit["term"].to_numpy().tolist())
+    return dict(zip(keys, zip(fit["t"].to_numpy().tolist(), fit["df"].to_numpy().tolist())))
 
 
 def benchmarks(rows: pd.DataFrame, variants: Mapping, *, alpha: float) -> pd.DataFrame:
