@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import math
 
 import numpy as np
 import pandas as pd
@@ -366,6 +367,10 @@ def test_exact_enumeration_freedman_lane():
 def test_arrangement_counting_and_enumeration():
     v = np.array([1.0, 1.0, 2.0, 3.0, 3.0, 3.0])
     assert n_arrangements(v) == 60  # 6! / (2! 1! 3!)
+    assert n_arrangements(v, limit=60) == 60 and n_arrangements(v, limit=59) > 59
+    distinct = np.arange(150.0)
+    assert n_arrangements(distinct) == math.factorial(150)
+    assert 999 < n_arrangements(distinct, limit=999) < math.factorial(150)  # stops early
     rows = enumerate_arrangements(v)
     assert len({tuple(v[r]) for r in rows}) == 60 == len(rows)
     assert any(np.array_equal(v[r], v) for r in rows)  # identity included

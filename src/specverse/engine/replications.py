@@ -275,7 +275,7 @@ def _permutation(d, parts, obs, se_obs, seeds, B, se_type, kinds):
         raise ValueError(f"n = {n}: at most {B} distinct permutations; use resample (exact enumeration)")
     if "treatment_permutation" in kinds:
         for j in range(m):
-            if n_arrangements(d.raw_terms[:, j]) <= B:
+            if n_arrangements(d.raw_terms[:, j], limit=B) <= B:
                 raise ValueError(f"term {j}: at most {B} distinct arrangements; use resample (exact enumeration)")
     res = {kind: [np.empty((R, m)) for _ in range(3)] for kind in kinds}  # est, p2, p1
     ones = [np.ones(n)]

@@ -173,7 +173,7 @@ def _term_draws(d, parts, shared, methods, draws, wild_kind, perm_kind, strata, 
     if "permutation" in methods:
         for j, (o, pt) in enumerate(zip(out, parts)):
             values = pt.resid_r if perm_kind == "freedman_lane" else d.raw_terms[:, j]
-            exact = n_arrangements(values, strata) <= draws
+            exact = n_arrangements(values, strata, limit=draws) <= draws
             use = enumerate_arrangements(values, strata) if exact else shared.permutations(d.rows, strata)
             if perm_kind == "freedman_lane":
                 b_star, se_star = freedman_lane_draws(pt, d.basis, use, se_type, k=d.k)

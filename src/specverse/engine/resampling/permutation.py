@@ -56,13 +56,25 @@ def _stratum_positions(strata):
     return [np.flatnonzero(codes == c) for c in range(codes.max() + 1)]
 
 
-def n_arrangements(values, strata=None) -> int:
-    """Number of distinct arrangements of ``values`` (within strata), as an exact int."""
+def n_arrangements(values, strata=None, limit: int | None = None) -> int:
+    """Number of distinct arrangements of ``values`` (within strata), as an exact int.
+
+    With ``limit``, counting stops as soon as the number exceeds it (then some number
+    above ``limit`` is returned): the caller only asks whether a complete enumeration
+    fits in its draws, and a residual vector of distinct values has n! arrangements,
+    a 263-digit number at n = 150, which is costly to form for every design.
+    """
     groups = [np.arange(len(values))] if strata is None else _stratum_positions(strata)
     total = 1
     for pos in groups:
         _, cnt = np.unique(values[pos], return_counts=True)
-        total *= math.factorial(pos.size) // math.prod(math.factorial(int(c)) for c in cnt)
+        # the multinomial n! / prod(c!) as the product of C(c_1 + ... + c_j, c_j)
+        placed = 0
+        for c in cnt.tolist():
+            placed += c
+            total *= math.comb(placed, c)
+            if limit is not None and total > limit:
+                return total
     return total
 
 
