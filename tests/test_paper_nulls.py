@@ -10,7 +10,8 @@ import statsmodels.api as sm
 from specverse.analysis.paper_nulls import paper_model_draws, paper_spec
 from specverse.engine import spec_seed
 from specverse.engine.resampling.shared_draws import SharedDraws
-from specverse.study.evaluate import evaluate_cell, model_inputs
+from specverse.study.cell_models import model_inputs
+from specverse.study.evaluate import evaluate_cell
 from specverse.study.plan import build_multiverse
 from specverse.study.variants import build_variant
 

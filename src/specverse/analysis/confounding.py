@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from specverse.engine import RegSpec, fit_full, fit_specs
-from specverse.study.evaluate import batched_inputs, model_inputs
+from specverse.study.cell_models import batched_inputs, model_inputs
 from specverse.study.plan import CONTROL_TERMS, DIMENSIONS, ESTIMATOR_ENGINE, REGRESSOR_COLUMNS, Spec
 
 from . import sensitivity as ovb

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from specverse.engine import resample_draws, spec_seed
-from specverse.study.evaluate import model_inputs
+from specverse.study.cell_models import model_inputs
 from specverse.study.plan import Spec
 
 #: Table 2's model number -> the multiverse treatment that is it, and its term.

@@ -38,7 +38,7 @@ def assemble(models: Sequence, fits, draws, *, methods: tuple, studentized: str)
     (model, term, se_type), exclusions as rows that carry their reason, and a
     ``resample_status`` saying why every row without resampling results has none.
 
-    ``models`` are the cell's resolved models (evaluate's ``_Model``: spec, se_specs,
+    ``models`` are the cell's resolved models (cell_models' ``Model``: spec, se_specs,
     controls, excluded, no_resampling).
     """
     # Tuples, not a dict per row: an all-subsets chunk has about 100,000 rows.

@@ -11,43 +11,18 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass
-from typing import Iterator, Mapping, Sequence
+from typing import Iterator, Mapping
 
 import numpy as np
 import pandas as pd
 
 from specverse.engine import RegSpec, fit_specs, resample, spec_seed
 
-from .plan import (
-    DIMENSIONS,
-    ESTIMATOR_ENGINE,
-    ESTIMATOR_WEIGHTS,
-    OUTCOME_COLUMN,
-    OUTCOME_EXTRA_TERMS,
-    REGRESSOR_COLUMNS,
-    Exclusion,
-    Multiverse,
-    Spec,
-    astuple_fast,
-    control_terms,
-    dropped_term,
-)
-from .cell_table import COLUMN_INDEX, assemble, on_common_scale
-from .variants import sample_rows
+from .cell_models import Model, Variants, reg_spec, resolve_models, resolve_rows
+from .cell_table import assemble, on_common_scale
+from .plan import DIMENSIONS, ESTIMATOR_ENGINE, ESTIMATOR_WEIGHTS, OUTCOME_COLUMN, REGRESSOR_COLUMNS, Multiverse, Spec, \
+    astuple_fast
 from .wild_null import WildNull
-
-class _Model:
-    """A specification without its se_type, resolved against its data variant."""
-
-    __slots__ = ("spec", "se_specs", "controls", "mask", "excluded", "no_resampling")
-
-    def __init__(self, spec: Spec):
-        self.spec = spec
-        self.se_specs: list[Spec] = []
-        self.controls: tuple[str, ...] = ()
-        self.mask: np.ndarray | None = None
-        self.excluded: dict[str, Exclusion] = {}  # se_type -> the exclusion that applies
-        self.no_resampling: Exclusion | None = None
 
 
 def evaluate_cell(
@@ -87,7 +62,7 @@ def evaluate_cell_and_draws(
     n_jobs: int = 1,
 ) -> CellEstimates:
     """:func:`evaluate_cell`, keeping the wild draws (see :class:`CellEstimates`)."""
-    table, wild_parts = _evaluate(_Variants(variants), universe, cell, seed=seed, inference=inference, n_jobs=n_jobs)
+    table, wild_parts = _evaluate(Variants(variants), universe, cell, seed=seed, inference=inference, n_jobs=n_jobs)
     return CellEstimates(table, WildNull.from_parts(wild_parts, int(inference.get("draws", 999))))
 
 
@@ -128,13 +103,13 @@ def evaluate_chunks(
 ) -> Iterator[tuple[pd.DataFrame, list]]:
     """The cell chunk by chunk (:func:`cell_chunks`): each chunk's rows and wild-draw parts
     (:meth:`WildNull.from_parts`), so that a job holds one chunk in memory, not its cell."""
-    data = _Variants(variants)
+    data = Variants(variants)
     for chunk in cell_chunks(universe, cell, max_specs):
         yield _evaluate(data, universe, chunk, seed=seed, inference=inference, n_jobs=n_jobs)
 
 
-def _evaluate(data: "_Variants", universe: Multiverse, cell, *, seed: int, inference: Mapping, n_jobs: int):
-    models = _resolve_models(data, universe, universe.specs(cell))
+def _evaluate(data: Variants, universe: Multiverse, cell, *, seed: int, inference: Mapping, n_jobs: int):
+    models = resolve_models(data, universe, universe.specs(cell))
     fits, draws, wild_parts = _estimate(data, models, universe, seed=seed, inference=inference, n_jobs=n_jobs)
     table = assemble(models, fits, draws, methods=tuple(inference.get("methods", ())),
                      studentized=inference.get("se_type", "HC1"))
@@ -147,166 +122,13 @@ def studentizing_se_type(estimator: str, se_type: str) -> str:
     return "classical" if ESTIMATOR_ENGINE[estimator] == "huber" else se_type
 
 
-def model_inputs(variants: Mapping[tuple[str, str], pd.DataFrame], spec: Spec) -> dict:
-    """The engine inputs of one model exactly as :func:`evaluate_cell` builds them:
-    ``y``, ``regressors``, ``spec`` (RegSpec), ``weights``, ``estimator`` (engine name)
-    and ``seed_identity`` (what the model's random draws derive from: its family).  For a figure
-    of the draws behind one row of the table."""
-    data = _Variants(variants)
-    model = _Model(spec.model())
-    _resolve_rows(model, data)
-    weight_col = ESTIMATOR_WEIGHTS.get(spec.estimator)
-    return {
-        "y": data.frame(spec)[OUTCOME_COLUMN[spec.outcome]].to_numpy(dtype=float),
-        "regressors": data.frame(spec)[list(REGRESSOR_COLUMNS)].to_numpy(dtype=float),
-        "spec": _reg_spec(model),
-        "weights": None if weight_col is None else data.col(spec, weight_col),
-        "estimator": ESTIMATOR_ENGINE[spec.estimator],
-        "seed_identity": spec.family_identity(),
-    }
-
-
-def batched_inputs(variants: Mapping[tuple[str, str], pd.DataFrame], specs: Sequence[Spec]) -> list[dict]:
-    """Engine inputs of many models, batched as :func:`evaluate_cell` batches them (one
-    data variant, outcome, weights and estimator per batch): dicts with ``y``,
-    ``regressors``, ``weights``, ``estimator`` (engine name), ``specs`` (RegSpec) and
-    ``index`` (their positions in ``specs``).  For family-level inference that refits
-    the table's models (Romano-Wolf, sensitivity)."""
-    data = _Variants(variants)
-    batches: dict[tuple, dict] = {}
-    for i, spec in enumerate(specs):
-        model = _Model(spec.model())
-        _resolve_rows(model, data)
-        key = (spec.scenario, spec.baseline, spec.outcome, spec.estimator)
-        if key not in batches:
-            weight_col = ESTIMATOR_WEIGHTS.get(spec.estimator)
-            frame = data.frame(spec)
-            batches[key] = {
-                "y": frame[OUTCOME_COLUMN[spec.outcome]].to_numpy(dtype=float),
-                "regressors": frame[list(REGRESSOR_COLUMNS)].to_numpy(dtype=float),
-                "weights": None if weight_col is None else data.col(spec, weight_col),
-                "estimator": ESTIMATOR_ENGINE[spec.estimator],
-                "specs": [],
-                "index": [],
-            }
-        batches[key]["specs"].append(_reg_spec(model))
-        batches[key]["index"].append(i)
-    return list(batches.values())
-
-
-class _Variants:
-    """Column arrays and sample masks of the data variants, computed once per job."""
-
-    def __init__(self, variants: Mapping[tuple[str, str], pd.DataFrame]):
-        self.frames = variants
-        self._cols: dict[tuple, np.ndarray] = {}
-        self._rows: dict[tuple, np.ndarray] = {}
-        self._varying: dict[tuple, bool] = {}
-        self._finite: dict[tuple, np.ndarray] = {}
-
-    def frame(self, spec: Spec) -> pd.DataFrame:
-        try:
-            return self.frames[(spec.scenario, spec.baseline)]
-        except KeyError:
-            raise KeyError(f"no data variant for scenario={spec.scenario}, baseline={spec.baseline}; have {sorted(self.frames)}") from None
-
-    def col(self, spec: Spec, name: str) -> np.ndarray:
-        key = (spec.scenario, spec.baseline, name)
-        if key not in self._cols:
-            df = self.frame(spec)
-            self._cols[key] = df[name].to_numpy(dtype=float) if name in df.columns else np.full(len(df), np.nan)
-        return self._cols[key]
-
-    def rows(self, spec: Spec) -> np.ndarray:
-        key = (spec.scenario, spec.baseline, spec.sample, spec.treatment)
-        if key not in self._rows:
-            self._rows[key] = sample_rows(self.frame(spec), spec.sample, spec.treatment)
-        return self._rows[key]
-
-    def finite(self, spec: Spec, names: tuple[str, ...]) -> np.ndarray:
-        """Rows where every named column is finite (cached per variant and set of names:
-        an all-subsets multiverse asks for each of its 2,048 control sets many times)."""
-        key = (spec.scenario, spec.baseline, names)
-        if key not in self._finite:
-            ok = np.ones(len(self.frame(spec)), dtype=bool)
-            for name in names:
-                ok &= np.isfinite(self.col(spec, name))
-            self._finite[key] = ok
-        return self._finite[key]
-
-    def varies(self, spec: Spec, term: str, mask: np.ndarray) -> bool:
-        # A regressor constant over the rows is collinear with the intercept.
-        key = (spec.scenario, spec.baseline, term, mask.tobytes())
-        if key not in self._varying:
-            values = self.col(spec, term)[mask]
-            values = values[np.isfinite(values)]
-            self._varying[key] = bool(values.size and np.ptp(values) > 0)
-        return self._varying[key]
-
-
-def _resolve_models(data: _Variants, universe: Multiverse, specs: Sequence[Spec]) -> list[_Model]:
-    by_model: dict[tuple, _Model] = {}  # keyed by the choices but se_type (a tuple hashes in C)
-    conditions: dict[tuple, bool] = {}
-    for spec in specs:
-        key = astuple_fast(spec)[:-1]
-        model = by_model.get(key)
-        if model is None:
-            model = by_model[key] = _Model(spec.model())
-            _resolve_rows(model, data)
-            model.no_resampling = universe.resampling_exclusion(model.spec)
-        model.se_specs.append(spec)
-        rule = universe.static_exclusion(spec)
-        if rule is None:
-            for candidate in universe.data_exclusions(spec):
-                ck = (key, candidate.if_data)
-                if ck not in conditions:
-                    conditions[ck] = _data_condition(candidate.if_data, model, data)
-                if conditions[ck]:
-                    rule = candidate
-                    break
-        if rule is not None:
-            model.excluded[spec.se_type] = rule
-    return list(by_model.values())
-
-
-def _resolve_rows(model: _Model, data: _Variants) -> None:
-    """Sample mask (complete cases included) and the controls that vary within it."""
-    spec = model.spec
-    intended = control_terms(spec.controls) + OUTCOME_EXTRA_TERMS.get(spec.outcome, ())
-    complete = data.rows(spec) & data.finite(spec, (OUTCOME_COLUMN[spec.outcome], *spec.treatment_terms)) \
-        & data.finite(spec, intended)
-    weight_col = ESTIMATOR_WEIGHTS.get(spec.estimator)
-    if weight_col is not None:
-        w = data.col(spec, weight_col)
-        complete &= np.isfinite(w) & (w > 0)
-    model.mask = complete
-    # A control constant in the sample is collinear with the intercept: leave it out, and
-    # say so through control_terms (e.g. london_borough in no_london).
-    model.controls = tuple(t for t in intended if data.varies(spec, t, complete))
-
-
-def _data_condition(condition: str, model: _Model, data: _Variants) -> bool:
-    spec = model.spec
-    rows = data.rows(spec)
-    if condition == "no_laa_rows":
-        laa = rows & (data.col(spec, "target_on") == 1) & np.isfinite(data.col(spec, "target_stretch"))
-        return not laa.any()
-    if condition == "no_population":
-        pop = data.col(spec, "population")[rows]
-        return not (np.isfinite(pop) & (pop > 0)).any()
-    if condition == "dropped_term_constant":
-        term = dropped_term(spec.controls)
-        return term is not None and not data.varies(spec, term, model.mask)
-    raise ValueError(f"unknown data condition {condition!r}")
-
-
 BATCH_KEY = ("scenario", "baseline", "outcome", "estimator", "treatment", "sample")
 CONTROLS_AT = DIMENSIONS.index("controls")
 SAMPLE_AT = BATCH_KEY.index("sample")
 assert SAMPLE_AT == len(BATCH_KEY) - 1  # a batch key without its sample is key[:SAMPLE_AT]
 
 
-def _estimate(data: _Variants, models: list[_Model], universe: Multiverse, *, seed: int, inference: Mapping,
+def _estimate(data: Variants, models: list[Model], universe: Multiverse, *, seed: int, inference: Mapping,
               n_jobs: int = 1):
     """Fit and resample the cell's models, batch by batch.
 
@@ -379,10 +201,10 @@ def _estimate_batch(data, models, by_key, idx, universe, seed, inference, memo):
         if spec in by_key:
             canonical.append(models[by_key[spec]])
         else:
-            extra = _Model(spec)
-            _resolve_rows(extra, data)
+            extra = Model(spec)
+            resolve_rows(extra, data)
             canonical.append(extra)
-    reg_specs = [_reg_spec(m) for m in canonical]
+    reg_specs = [reg_spec(m) for m in canonical]
     fit = fit_specs(
         y,
         regressors,
@@ -450,19 +272,11 @@ def _take_resampled(entries: list[tuple], live: list[int]) -> tuple[pd.DataFrame
     return res, [entry[2] for entry in entries]
 
 
-def _design_key(template: Spec, reg_spec: RegSpec, mask: np.ndarray) -> tuple:
+def _design_key(template: Spec, design: RegSpec, mask: np.ndarray) -> tuple:
     """What a model's resampling depends on within one job (BATCH_KEY but the sample,
     which acts only through the rows)."""
     fixed = tuple(getattr(template, d) for d in BATCH_KEY[:SAMPLE_AT])
-    return fixed, reg_spec.terms, reg_spec.controls, np.asarray(mask, bool).tobytes()
-
-
-def _reg_spec(model: _Model) -> RegSpec:
-    return RegSpec(
-        terms=tuple(COLUMN_INDEX[t] for t in model.spec.treatment_terms),
-        controls=tuple(COLUMN_INDEX[c] for c in model.controls),
-        mask=model.mask,
-    )
+    return fixed, design.terms, design.controls, np.asarray(mask, bool).tobytes()
 
 
 def _resample(y, regressors, reg_specs, seed, weights, estimator, methods, inference, alpha, se_type):
