@@ -19,8 +19,8 @@ from specverse.io import atomic_path, write_csv  # noqa: E402
 PNG_DPI = 220  # >= 200 dpi, as the report requires
 #: Resolution of the rasterized point clouds inside a PDF (the rest is vector). Matplotlib's PDF
 #: writer keeps a full-figure raster alive per rasterized artist until the file is written, so
-#: memory grows with dpi^2 x panels: at 220 dpi the two-term p-value figure peaked at 1.3 GB,
-#: at 150 dpi at 0.8 GB.
+#: memory grows with dpi^2 x panels: at 220 dpi the job drawing a two-term treatment's p-value
+#: figure peaked at 1.5 GB, at 150 dpi at 0.9 GB.
 PDF_RASTER_DPI = 150
 
 # Sign x significance palette (colour-blind safe blue/orange pairs).
