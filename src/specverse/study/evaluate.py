@@ -234,10 +234,11 @@ def _estimate_batch(data, models, by_key, idx, universe, seed, inference, memo):
     # controls and rows, e.g. sample common_131 = all when the treatment is missing on the
     # same rows) gets that model's resampling: its draws depend on the family seed and its
     # rows only, so recomputing them would give the same numbers bit for bit (tested).
-    keys = {i: _design_key(template, reg_specs[position[id(models[i])]], models[i].mask) for i in live}
+    design = {i: reg_specs[position[id(models[i])]] for i in live}
+    keys = {i: _design_key(template, design[i]) for i in live}
     fresh = [i for i in live if keys[i] not in memo]
     if fresh:
-        new, new_wild_t = _resample(y, regressors, [reg_specs[position[id(models[i])]] for i in fresh], family_seed,
+        new, new_wild_t = _resample(y, regressors, [design[i] for i in fresh], family_seed,
                                     weights, estimator, methods, inference, alpha, stud)
         spec_at = new["spec"].to_numpy()
         order = np.argsort(spec_at, kind="stable")
@@ -272,11 +273,11 @@ def _take_resampled(entries: list[tuple], live: list[int]) -> tuple[pd.DataFrame
     return res, [entry[2] for entry in entries]
 
 
-def _design_key(template: Spec, design: RegSpec, mask: np.ndarray) -> tuple:
+def _design_key(template: Spec, design: RegSpec) -> tuple:
     """What a model's resampling depends on within one job (BATCH_KEY but the sample,
-    which acts only through the rows)."""
+    which acts only through the rows: the design's mask)."""
     fixed = tuple(getattr(template, d) for d in BATCH_KEY[:SAMPLE_AT])
-    return fixed, design.terms, design.controls, np.asarray(mask, bool).tobytes()
+    return fixed, design.terms, design.controls, np.asarray(design.mask, bool).tobytes()
 
 
 def _resample(y, regressors, reg_specs, seed, weights, estimator, methods, inference, alpha, se_type):

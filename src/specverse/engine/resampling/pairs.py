@@ -32,6 +32,9 @@ from .studentized import coef_variance, order_quantiles, two_sided_p
 #: as singular.
 PIVOT_RTOL = 1e-10
 CHUNK = 2048  # draws per block: bounds memory at ~n x 2048 doubles per array
+#: draws per pass over the (draws, n) residual and influence arrays: small enough that
+#: they stay in cache between their products and the sums (~2x faster than whole chunks)
+MEAT_BLOCK = 256
 
 
 def pairs_indices(rng: np.random.Generator, n: int, draws: int) -> np.ndarray:
@@ -139,11 +142,6 @@ def _pairs_chunk(X, y, C, Af, r, m, se_type):
     b[~ok] = np.nan
     se[~ok] = np.nan
     return b, se
-
-
-#: draws per pass over the (draws, n) residual and influence arrays: small enough that
-#: they stay in cache between their products and the sums (~2x faster than whole chunks)
-MEAT_BLOCK = 256
 
 
 def _meat_block(X, y, C, sol, m, se_type, se_out):
