@@ -29,7 +29,7 @@ from specverse.engine.resampling.permutation import (
     permutation_indices,
 )
 from specverse.engine.resampling.studentized import exact_p, order_quantiles, two_sided_p
-from specverse.engine.resampling.wild import wild_draws, wild_weights
+from specverse.engine.resampling.wild import WildCodes, wild_draws, wild_weights
 from specverse.engine.seeds import method_rng, spec_seed
 from specverse.engine.regspec import RegSpec
 
@@ -492,6 +492,20 @@ def test_shared_draws_are_shared_within_a_family_and_keyed_by_rows():
     np.testing.assert_array_equal(other.permutations(b), shared.permutations(b))  # seed + rows only
     assert not np.array_equal(shared.permutations(a)[:, :30], shared.permutations(b))
     assert not np.array_equal(SharedDraws(78, 40, 50).wild_matrix(a), Va)
+
+
+@pytest.mark.parametrize("kind", ["rademacher", "webb"])
+def test_wild_weights_of_every_row_come_by_another_path_but_agree(kind):
+    """Every row's weights come from a byte table, a subset's from unpacked codes: both
+    give the same weights, also when draws x rows is not a whole number of bytes."""
+    n, draws = 7, 13  # 91 signs: the last byte only partly used
+    full = WildCodes(np.random.default_rng(4), n, draws, kind).weights()
+    sub = WildCodes(np.random.default_rng(4), n, draws, kind).weights(np.array([0, 3, 6]))
+    assert full.shape == (draws, n) and full.flags.c_contiguous
+    np.testing.assert_array_equal(full[:, [0, 3, 6]], sub)
+    if kind == "rademacher":  # one sign per bit of the stream, in numpy.unpackbits order
+        bits = np.unpackbits(np.frombuffer(np.random.default_rng(4).bytes(12), dtype=np.uint8))
+        np.testing.assert_array_equal(full.ravel(), 2.0 * bits[: n * draws] - 1.0)
 
 
 @pytest.mark.parametrize("se_type", ["HC1", "HC3"])

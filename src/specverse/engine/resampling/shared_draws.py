@@ -23,7 +23,7 @@ import numpy as np
 from ..seeds import method_rng, spec_seed
 from .pairs import pair_counts, pairs_indices
 from .permutation import permutation_indices
-from .wild import wild_codes, wild_weight_blocks_from_codes
+from .wild import WildCodes
 
 
 class SharedDraws:
@@ -42,9 +42,8 @@ class SharedDraws:
         key = ("wild", self._rows_key(rows))
         if key not in self._cache:
             if self._wild_codes is None:
-                self._wild_codes = wild_codes(method_rng(self.seed, "wild"), self.n_rows, self.draws, self.wild_kind)
-            self._cache[key] = np.concatenate(list(wild_weight_blocks_from_codes(self._wild_codes[:, rows],
-                                                                                  self.wild_kind)))
+                self._wild_codes = WildCodes(method_rng(self.seed, "wild"), self.n_rows, self.draws, self.wild_kind)
+            self._cache[key] = self._wild_codes.weights(None if _all_rows(rows, self.n_rows) else rows)
         return self._cache[key]
 
     def pairs_indices(self, rows: np.ndarray) -> np.ndarray:
@@ -74,6 +73,11 @@ class SharedDraws:
     @staticmethod
     def _rows_key(rows: np.ndarray) -> str:
         return _digest(np.asarray(rows, dtype=np.int64).tobytes())
+
+
+def _all_rows(rows, n: int) -> bool:
+    rows = np.asarray(rows)
+    return rows.shape == (n,) and bool((rows == np.arange(n)).all())
 
 
 def _digest(raw: bytes) -> str:

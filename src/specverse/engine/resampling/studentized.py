@@ -79,7 +79,8 @@ def fixed_design_draws(xt, sxx, basis, L, us, se_type, *, k, leverage=None, unit
     The variance never forms e*: with per-observation factors f (w^2 times
     the HC2/HC3 leverage factor; 1 for classical),
         sum_i f_i e_i^2 = sum_i f_i U_i^2 - 2 sum_i f_i U_i q_i'g + g' (Q' F Q) g,
-    so all draws and all us need one matrix product, L @ [u Q, u f Q], plus
+    so all draws and all us need one matrix product, L @ [u Q, u (2 F Q - Q H)]
+    (H = Q'FQ), giving g and 2 Q'FU - H g = 2a - H g at once, plus
     sum_i f_i U_i^2 = (L*L) @ (u^2 f), a constant when ``unit_square``
     (Rademacher: L^2 = 1).  The estimate needs no extra column: x~ lies in
     span Q, so x~'U = (Q'U)'(Q'x~).  The three terms are of the size of the
@@ -98,7 +99,11 @@ def fixed_design_draws(xt, sxx, basis, L, us, se_type, *, k, leverage=None, unit
     else:
         raise ValueError(f"se_type must be one of {SE_TYPES}, got {se_type!r}")
     c_w = basis.T @ w
-    core = np.column_stack([basis, f[:, None] * basis])  # (n, 2k)
+    fq = f[:, None] * basis
+    H = basis.T @ fq
+    # g = Q'U and t = 2 Q'FU - H g = (2 FQ - Q H)'U from the same product: no pass over
+    # the draws' (k, B) rows to form t afterwards
+    core = np.column_stack([basis, 2.0 * fq - basis @ H])  # (n, 2k)
     width = core.shape[1]
     right_t = np.vstack([core.T * u for u in us])  # (len(us) * 2k, n)
     sq_vecs = np.vstack([u * u * f for u in us])  # (len(us), n)
@@ -116,14 +121,13 @@ def fixed_design_draws(xt, sxx, basis, L, us, se_type, *, k, leverage=None, unit
         sq = np.broadcast_to(sq_vecs.sum(axis=1)[:, None], (len(us), prod.shape[1]))
     else:
         sq = sqs[0] if len(sqs) == 1 else np.concatenate(sqs, axis=1)
-    H = basis.T @ (f[:, None] * basis)
     out = []
     kq = basis.shape[1]
     for c in range(len(us)):
         block = prod[c * width : (c + 1) * width]
-        g, a = block[:kq], block[kq:]  # (k, B) each
+        g, t = block[:kq], block[kq:]  # (k, B) each
         delta = c_w @ g
-        ss = sq[c] - np.einsum("jb,jb->b", g, 2.0 * a - H @ g)  # sq - 2 a'g + g'Hg
+        ss = sq[c] - np.einsum("jb,jb->b", g, t)  # sq - 2 a'g + g'Hg
         ss = np.maximum(ss, 0.0)  # rounding only
         if se_type == "classical":
             var = ss / (n - k) * float(w @ w)
