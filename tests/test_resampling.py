@@ -508,6 +508,15 @@ def test_wild_weights_of_every_row_come_by_another_path_but_agree(kind):
         np.testing.assert_array_equal(full.ravel(), 2.0 * bits[: n * draws] - 1.0)
 
 
+def test_pairs_draws_are_default_integers_and_counted_per_row():
+    """pairs_indices draws numpy's default integer stream (only the dtype is narrower);
+    pair_counts, counted in blocks, equals a per-draw bincount (a partial last block)."""
+    idx = pairs_indices(np.random.default_rng(8), 30, 300)
+    np.testing.assert_array_equal(idx, np.random.default_rng(8).integers(0, 30, size=(300, 30)))
+    expect = np.stack([np.bincount(r, minlength=30) for r in idx]).astype(float)
+    np.testing.assert_array_equal(pair_counts(idx, 30), expect)
+
+
 @pytest.mark.parametrize("se_type", ["HC1", "HC3"])
 def test_kept_wild_t_are_the_draws_behind_p_wild(se_type):
     """resample(keep_wild_t=True) returns the restricted t* its p_wild counts, per spec of
