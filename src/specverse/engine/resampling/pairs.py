@@ -202,29 +202,33 @@ def cholesky_solve(Gp, rhs):
     depend on such a scaling); such draws get a unit pivot so the others are
     unaffected, and the caller discards them.
     """
-    kk, B = Gp.shape
+    B = Gp.shape[1]
     k = rhs.shape[0]
-    iu, ju = np.triu_indices(k)
-    pos = np.empty((k, k), dtype=np.intp)
-    pos[iu, ju] = np.arange(kk)
-    pos[ju, iu] = np.arange(kk)
-    L = np.zeros((k, k, B))
+    # row j of the packed upper triangle, G[j, j:], is one contiguous run: a view, no gather
+    start = np.concatenate([[0], np.cumsum(np.arange(k, 0, -1))[:-1]])
+    L = np.empty((k, k, B))  # only the lower triangle is ever written or read
     ok = np.ones(B, dtype=bool)
     for j in range(k):
-        piv = Gp[pos[j, j]] - np.einsum("pb,pb->b", L[j, :j], L[j, :j])
-        bad = ~(piv > PIVOT_RTOL * Gp[pos[j, j]])  # also catches NaN and an all-zero column
-        ok &= ~bad
-        piv[bad] = 1.0
-        L[j, j] = np.sqrt(piv)
-        if j + 1 < k:
-            below = Gp[pos[j + 1 :, j]] - np.einsum("ipb,pb->ib", L[j + 1 :, :j], L[j, :j])
-            L[j + 1 :, j] = below / L[j, j]
+        row = Gp[start[j] : start[j] + k - j]
+        piv = row[0] - np.einsum("pb,pb->b", L[j, :j], L[j, :j])
+        good = piv > PIVOT_RTOL * row[0]  # also False for NaN and an all-zero column
+        ok &= good
+        d = L[j, j]
+        np.sqrt(np.where(good, piv, 1.0), out=d)
+        if j + 1 < k:  # the temporaries are reused in place: fewer passes over (k, B) rows
+            below = np.einsum("ipb,pb->ib", L[j + 1 :, :j], L[j, :j])
+            np.subtract(row[1:], below, out=below)
+            np.divide(below, d, out=L[j + 1 :, j])
     z = np.empty_like(rhs)
     for i in range(k):  # L z = rhs
-        z[i] = (rhs[i] - np.einsum("pb,pmb->mb", L[i, :i], z[:i])) / L[i, i]
+        t = np.einsum("pb,pmb->mb", L[i, :i], z[:i])
+        np.subtract(rhs[i], t, out=t)
+        np.divide(t, L[i, i], out=z[i])
     x = np.empty_like(rhs)
     for i in range(k - 1, -1, -1):  # L' x = z
-        x[i] = (z[i] - np.einsum("pb,pmb->mb", L[i + 1 :, i], x[i + 1 :])) / L[i, i]
+        t = np.einsum("pb,pmb->mb", L[i + 1 :, i], x[i + 1 :])
+        np.subtract(z[i], t, out=t)
+        np.divide(t, L[i, i], out=x[i])
     return x, ok
 
 
