@@ -9,7 +9,7 @@ import statsmodels.api as sm
 from scipy import stats
 
 from specverse.engine import RegSpec, fit_specs
-from specverse.engine.huber import fit_huber
+from specverse.engine.huber import _MAD_C, _mad0, fit_huber
 
 # IRLS stops at the same iteration as RLM (checked below), so the only
 # differences are round-off of the weighted solves (observed ~1e-12).
@@ -97,6 +97,18 @@ def test_fit_specs_huber_rows_match_rlm():
         assert rel(got.ci_low, ci[:, 0]) < RTOL and rel(got.ci_high, ci[:, 1]) < RTOL
         # inference is normal, as RLM's: the df column says so (Student t with df = inf)
         assert np.isinf(got.df).all() and (got.n == rows.sum()).all()
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 131, 150])
+def test_mad_scale_is_numpy_median_to_the_bit(n):
+    """The one-partition MAD equals numpy.median's, odd and even rows, NaN and inf alike."""
+    e = np.random.default_rng(n).standard_normal((30, n))
+    e[3, 0] = np.nan
+    e[5] = 0.0
+    e[7, : n // 2 + 1] = np.inf
+    expect = np.median(np.abs(e), axis=-1) / _MAD_C
+    np.testing.assert_array_equal(_mad0(e), expect)
+    np.testing.assert_array_equal(_mad0(e[0]), expect[0])
 
 
 def test_huber_batched_equals_one_at_a_time():

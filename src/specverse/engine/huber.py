@@ -49,7 +49,18 @@ def _weights(z, t):
 
 
 def _mad0(e):
-    return np.median(np.abs(e), axis=-1) / _MAD_C
+    """``median|e| / Phi^-1(3/4)`` per row: numpy.median's value, from one partition.
+
+    (numpy.median partitions at two or three positions at once, ~2-3x slower here.) The
+    lower middle value of an even row is the largest of those left of the upper one.
+    NaN anywhere in a row gives NaN, as numpy.median.
+    """
+    a = np.abs(e)
+    h = a.shape[-1] // 2
+    p = np.partition(a, h, axis=-1)
+    med = p[..., h] if a.shape[-1] % 2 else (p[..., :h].max(axis=-1) + p[..., h]) / 2
+    med = np.where(np.isnan(a.sum(axis=-1)), np.nan, med)
+    return med / _MAD_C
 
 
 def _weighted_solve(Xs: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.ndarray:
