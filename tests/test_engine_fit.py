@@ -502,6 +502,42 @@ def test_lean_route_with_shared_controls_partialled_out():
             check_against_statsmodels(sub, y, Z, [specs[i]], se, ww)
 
 
+@pytest.mark.parametrize("fit_quality", ["usual", "near_perfect"])
+def test_classical_only_read_off_the_factor(fit_quality, monkeypatch):
+    """Classical SEs alone take every number from the bordered Cholesky factor (no
+    residuals): equal to statsmodels and to the classical rows of a call that forms the
+    residuals.  A near-perfect fit leaves too little of y'y for the factor's ssr to be
+    accurate and must fall back to the residuals, with the same numbers."""
+    from specverse.engine import ols_lean
+
+    y, Z, w = design(31)
+    if fit_quality == "near_perfect":  # R^2 ~ 1 - 1e-6: ssr far below SSR_FLOOR * y'y
+        y = Z[:, [0, 2, 3, 4]] @ np.array([1.0, 0.2, -2.0, 1.5]) + 1e-3 * y
+    subsets = [c for r in range(4) for c in itertools.combinations((3, 4, 5, 6, 7), r)]
+    specs = [RegSpec((0,), (2,) + c) for c in subsets] + [RegSpec((1, 0), (2, 5, 8)),
+                                                          RegSpec((3, 1), (0,), Z[:, 6] == 0)]
+    taken = []
+    original = ols_lean.lean_solve
+
+    def spy(*args, **kwargs):
+        out = original(*args, **kwargs)
+        taken.append(isinstance(out, ols_lean.FactorOnly))
+        return out
+
+    monkeypatch.setattr("specverse.engine.ols.lean_solve", spy)
+    for est, ww in (("ols", None), ("wls", w)):
+        for f_stat in (False, True):
+            taken.clear()
+            alone = fit_specs(y, Z, specs, weights=ww, estimator=est, se_types=("classical",),
+                              f_statistic=f_stat)
+            assert taken and all(taken) == (fit_quality == "usual")  # some batch fell back
+            check_against_statsmodels(alone, y, Z, specs, ("classical",), ww)
+            both = fit_specs(y, Z, specs, weights=ww, estimator=est, se_types=("classical", "HC1"),
+                             f_statistic=f_stat)
+            pd.testing.assert_frame_equal(alone, both[both.se_type == "classical"].reset_index(drop=True),
+                                          check_exact=False, rtol=1e-11, atol=1e-14)
+
+
 def test_fit_specs_agrees_with_fit_full():
     y, Z, w = design(14)
     ff = fit_full(y, Z, [f"x{j}" for j in range(9)], weights=w, se_type="HC3")

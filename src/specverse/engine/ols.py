@@ -31,7 +31,7 @@ import numpy as np
 from .covariance import needs_leverage
 from .linalg import cho_solve, chol_factor, chol_inverse
 from .ols_general import centre, general_inference
-from .ols_lean import lean_inference, lean_solve
+from .ols_lean import FactorOnly, lean_inference, lean_solve
 
 
 @dataclass
@@ -46,7 +46,7 @@ class LSBatch:
     cov_unit: dict  # se_type -> (S, K, K) covariance of beta * col_norms (if computed)
     col_norms: np.ndarray  # (S, K)
     ok: np.ndarray  # (S,) full rank
-    resid: np.ndarray  # (S, n) (weighted) residuals
+    resid: np.ndarray | None  # (S, n) (weighted) residuals; None if only classical lean SEs
     ssr: np.ndarray  # (S,)
     leverage: np.ndarray | None  # (S, n) when computed
     leverage_one: np.ndarray  # (S,) some h_i == 1 (to rounding): HC2/HC3 undefined
@@ -82,6 +82,8 @@ class _Solution:
     A: np.ndarray | None = None
     Ginv: np.ndarray | None = None
     shift: np.ndarray | None = None
+    diag_inv: np.ndarray | None = None  # (G^-1)_jj of the terms, classical lean route
+    ssr: np.ndarray | None = None  # from the factor (classical lean route): no residuals
 
 
 def fit_shared(
@@ -136,11 +138,14 @@ def fit_shared(
     )
     norms = np.sqrt(np.einsum("ij,ij->j", Z, Z))
     norms = np.where(norms > 0, norms, 1.0)
-    sol = _solve(Z, y, cols, pad, norms, m, lean)
+    hc_lean = lean and any(se != "classical" for se in se_types)
+    sol = _solve(Z, y, cols, pad, norms, m, lean, classical=lean and not hc_lean)
     ok = sol.ok
     all_ok = bool(ok.all())
-    hc_lean = lean and any(se != "classical" for se in se_types)
-    prod, resid, ssr = _residuals(sol, q, m, hc_lean)
+    if sol.ssr is None:
+        prod, resid, ssr = _residuals(sol, q, m, hc_lean)
+    else:  # classical variances only: the factor gave everything, no residuals formed
+        prod, resid, ssr = None, None, sol.ssr
     with np.errstate(divide="ignore", invalid="ignore"):  # constant outcome: tss = 0
         r2 = 1.0 - ssr / tss
         adj = 1.0 - (n - 1) / df_resid * (1.0 - r2)
@@ -168,7 +173,7 @@ def fit_shared(
         cov_unit=cov_unit,
         col_norms=sol.col_norms,
         ok=ok,
-        resid=_blank(resid, ok, all_ok),
+        resid=None if resid is None else _blank(resid, ok, all_ok),
         ssr=_blank(ssr, ok, all_ok),
         leverage=None if lev is None else _blank(lev, ok, all_ok),
         leverage_one=lev_one,
@@ -179,14 +184,20 @@ def fit_shared(
     )
 
 
-def _solve(Z, y, cols, pad, norms, m, lean) -> _Solution:
+def _solve(Z, y, cols, pad, norms, m, lean, classical=False) -> _Solution:
     """The batch's coefficients: the lean route's bordered factorisation when it
     applies and succeeds, else the centred general route (two solves on the lean
-    route's behalf when its bordered factorisation failed)."""
+    route's behalf when its bordered factorisation failed).  ``classical``: only
+    classical variances are wanted (see :func:`.ols_lean.lean_solve`)."""
     S, K = cols.shape
     q = Z.shape[1]
     pos = np.arange(K)
-    solved = lean_solve(Z / norms, y, cols, pad, m) if lean else None
+    solved = lean_solve(Z / norms, y, cols, pad, m, classical) if lean else None
+    if isinstance(solved, FactorOnly):  # classical variances only: read off the factor
+        bu = np.full((S, K), np.nan)
+        bu[:, 1 : m + 1] = solved.b_terms
+        return _Solution(None, y, None, np.arange(m), solved.b_terms, bu, solved.ok, norms[cols],
+                         diag_inv=solved.diag_inv, ssr=solved.ssr)
     if solved is not None:
         Zw, yw, cw, tpos, bw, A, ok = solved
         bu = np.full((S, K), np.nan)

@@ -10,14 +10,30 @@ centred meat (:func:`lean_wald`).  HC2/HC3 and leverages take the general route.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from .covariance import hc_omega
 from .linalg import RANK_RTOL, chol_factor, tril_inverse, tril_solve, trilT_solve
 from .ols_general import centre
 
+#: The factor's L_yy^2 serves as the residual sum of squares only where it is at least
+#: this share of y'y (its rounding, ~eps * y'y, is then ~1e-13 of it).
+SSR_FLOOR = 1e-3
 
-def lean_solve(Zs, y, cols, pad, m):
+
+@dataclass
+class FactorOnly:
+    """What classical variances need, read off the bordered factor (see :func:`lean_solve`)."""
+
+    b_terms: np.ndarray  # (S, m) the terms' coefficients (equilibrated units)
+    diag_inv: np.ndarray  # (S, m) their (G^-1)_jj
+    ssr: np.ndarray  # (S,) residual sum of squares
+    ok: np.ndarray  # (S,) full rank
+
+
+def lean_solve(Zs, y, cols, pad, m, classical=False):
     """Coefficients and ``a_j = G^-1 e_j`` for the reported terms without
     forming ``G^-1``.
 
@@ -33,9 +49,20 @@ def lean_solve(Zs, y, cols, pad, m):
        ``m x m`` block, so one back substitution with ``1 + m`` right-hand
        sides gives both.
 
+    3. ``classical=True`` (only classical variances wanted): the trailing block
+       of the factor is the Cholesky factor of the Gram of [terms, y] with
+       every other column partialled out (FWL), so with ``T = L_tt^-1`` the
+       terms' coefficients are ``T' l_yt``, their ``(G^-1)_jj`` the column
+       sums of ``T^2``, and the residual sum of squares ``L_yy^2``: no back
+       substitution and no residuals.  ``L_yy^2`` carries an absolute error of
+       order eps * y'y, so this is taken only when every spec of the batch
+       leaves at least SSR_FLOOR of y'y unexplained (relative error then
+       ~1e-13); otherwise the residuals are formed as in 2.
+
     Returns ``(Zw, yw, cols_w, tpos, b_w, A_w, ok)``: the working (partialled)
     design, outcome and column table, the terms' positions in it, the
-    coefficients and ``a_j`` there; or None when the shared columns are
+    coefficients and ``a_j`` there; with ``classical`` and accurate, a
+    :class:`FactorOnly` instead; or None when the shared columns are
     collinear or some bordered matrix is not numerically positive definite
     (exact collinearity, a perfect fit): the caller then takes the general route.
     """
@@ -80,9 +107,15 @@ def lean_solve(Zs, y, cols, pad, m):
     Lx = L[:, :K2, :K2]
     if not ok.all():
         Lx = np.where(ok[:, None, None], Lx, np.eye(K2))
+    T = tril_inverse(Lx[:, K2 - m :, K2 - m :])  # (S, m, m)
+    if classical:
+        ssr = L[:, K2, K2] ** 2
+        if (ssr[ok] >= SSR_FLOOR * Ga[ok, K2, K2]).all():
+            b_t = np.einsum("sij,si->sj", T, L[:, K2, K2 - m : K2])
+            return FactorOnly(b_t, np.einsum("sij,sij->sj", T, T), ssr, ok)
     Rhs = np.zeros((S, K2, 1 + m))
     Rhs[:, :, 0] = L[:, K2, :K2]
-    Rhs[:, K2 - m :, 1:] = tril_inverse(Lx[:, K2 - m :, K2 - m :])
+    Rhs[:, K2 - m :, 1:] = T
     X = trilT_solve(Lx, Rhs)
     back = np.argsort(perm)
     return Zw, yw, cw, np.arange(m), X[:, back, 0], X[:, back, 1:], ok
@@ -130,7 +163,7 @@ def lean_inference(Z, y, cols, k, pad, norms, tss, se_types, full_cov, m, sol, p
     the caller to redo by the general route.
     """
     S, K = cols.shape
-    n = resid.shape[1]
+    n = Z.shape[0]
     df_resid = n - k
     se_out, f_stat = {}, {}
     if any(se != "classical" for se in se_types):
@@ -139,7 +172,7 @@ def lean_inference(Z, y, cols, k, pad, norms, tss, se_types, full_cov, m, sol, p
         U = prod[S:].reshape(S, m, n)
         U *= resid[:, None, :]
         hc0 = np.einsum("sjn,sjn->sj", U, U)
-    diag_inv = sol.A[:, sol.tpos, np.arange(m)]  # (G^-1)_jj
+    diag_inv = sol.diag_inv if sol.A is None else sol.A[:, sol.tpos, np.arange(m)]  # (G^-1)_jj
     for se in se_types:
         if se == "classical":
             var_u = diag_inv * (ssr / df_resid)[:, None]
