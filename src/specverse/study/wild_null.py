@@ -35,7 +35,7 @@ class WildNull:
             return cls(np.array([], dtype="U1"), np.array([], dtype="U1"), np.zeros(0), np.zeros((draws, 0), "f4"))
         model_id, term, t, t_star = zip(*parts)
         return cls(np.array(model_id, dtype=str), np.array(term, dtype=str), np.array(t, dtype=float),
-                   np.column_stack(t_star).astype(np.float32))
+                   np.column_stack(t_star).astype(np.float32, copy=False))  # parts are float32: no second copy
 
     def save(self, path) -> None:
         with io.atomic_path(path, ".npz") as tmp:
