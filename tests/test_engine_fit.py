@@ -1,6 +1,10 @@
 """fit_full / fit_specs (OLS, WLS) against statsmodels, edge cases, batching."""
 
 import itertools
+import os
+import subprocess
+import sys
+import textwrap
 
 import numpy as np
 import pandas as pd
@@ -595,6 +599,29 @@ def test_entry_points_run_with_one_blas_thread():
         return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
 
     assert probe() and all(t == 1 for t in probe())
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="reads VmRSS from /proc")
+def test_release_freed_memory_gives_back_what_the_heap_keeps():
+    """retain_freed_memory keeps freed arrays' pages (in RSS); release_freed_memory
+    returns them. In a fresh process, so that nothing else moves its heap."""
+    script = textwrap.dedent("""
+        import numpy as np
+        from specverse.engine.threads import release_freed_memory, retain_freed_memory
+        def rss():
+            return next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmRSS")) / 1024
+        retain_freed_memory()
+        base = rss()
+        blocks = [np.ones(1 << 17) for _ in range(100)]  # 100 x 1 MB from the heap
+        del blocks
+        kept = rss()
+        released = release_freed_memory()
+        print(base, kept, rss(), released)
+    """)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    base, kept, after, released = out.split()
+    assert float(kept) > float(base) + 80  # freed, but still in RSS
+    assert released == "True" and float(after) < float(base) + 20
 
 
 def test_status_codes_and_names_agree():

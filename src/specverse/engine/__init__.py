@@ -46,6 +46,7 @@ _API = {
     "spec_seed": ".seeds",
     "stream": ".seeds",
     "single_blas_thread": ".threads",
+    "release_freed_memory": ".threads",
     "TIE_RTOL": ".resampling.studentized",
     "replicate_inference": ".replications",
     "replication_seeds": ".replications",

@@ -16,7 +16,7 @@ from typing import Iterator, Mapping
 import numpy as np
 import pandas as pd
 
-from specverse.engine import RegSpec, fit_specs, resample, spec_seed
+from specverse.engine import RegSpec, fit_specs, release_freed_memory, resample, spec_seed
 
 from .cell_models import Model, Variants, reg_spec, resolve_models, resolve_rows
 from .cell_table import assemble, on_common_scale
@@ -106,6 +106,9 @@ def evaluate_chunks(
     data = Variants(variants)
     for chunk in cell_chunks(universe, cell, max_specs):
         yield _evaluate(data, universe, chunk, seed=seed, inference=inference, n_jobs=n_jobs)
+    # the chunks' temporaries are freed but the heap keeps their pages; the caller next
+    # stacks the kept wild t* (260 MB in a full-config cell), which would come on top
+    release_freed_memory()
 
 
 def _evaluate(data: Variants, universe: Multiverse, cell, *, seed: int, inference: Mapping, n_jobs: int):
