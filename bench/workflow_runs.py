@@ -6,7 +6,8 @@ the run's own benchmark TSVs (one per job, written by Snakemake) and print:
 
 - the wall time against the config's target, as a ratio (<= 1 meets it);
 - how the time splits across stages (rules): jobs, summed wall and CPU seconds, the
-  largest peak RSS of a job, against the 1 GB per-job target;
+  largest peak RSS of a job, against the 1 GB per-job target (Snakemake samples a job's
+  memory now and then, so a short spike, e.g. at a job's very end, can escape it);
 - the projection for a cluster: the summed per-job time divided over 10 and 100 nodes
   (profiles/slurm/README.md quotes it), a lower bound that ignores queueing.
 
@@ -103,7 +104,7 @@ def report(name: str, run: Path, wall: float | None, cores: int) -> dict:
         ratio = f"{wall / target:.2f}x its target of {target / 60:.0f} min" if target else "no target"
         print(f"end to end on {cores} cores: {wall:.0f} s ({ratio}; <= 1 meets it)")
     print(f"{len(jobs)} jobs, {total_job_s:.0f} job-seconds in all; largest peak RSS {peak:.0f} MB "
-          f"({peak / RSS_TARGET_MB:.2f}x the 1 GB per-job target)")
+          f"({peak / RSS_TARGET_MB:.2f}x the 1 GB per-job target; as Snakemake samples it)")
     print(f"{'stage':44s} {'jobs':>5s} {'wall s':>8s} {'share':>6s} {'CPU s':>8s} {'max RSS MB':>11s}")
     for s in stages:
         print(f"{s['stage'][:44]:44s} {s['jobs']:5d} {s['wall_s']:8.1f} {s['wall_s'] / total_job_s:6.1%} "
