@@ -65,14 +65,9 @@ def retain_freed_memory(mmap_threshold_mb: int = 32, trim_threshold_mb: int = 12
     Process-wide.  Returns False where glibc's ``mallopt`` is unavailable (then
     nothing changes).
     """
-    import ctypes
-    import ctypes.util
-
     M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):
+    mallopt = _glibc("mallopt")
+    if mallopt is None:
         return False
     ok = mallopt(M_MMAP_THRESHOLD, int(mmap_threshold_mb) << 20)
     ok &= mallopt(M_TRIM_THRESHOLD, int(trim_threshold_mb) << 20)
@@ -88,11 +83,16 @@ def release_freed_memory() -> bool:
     that, not the computing, was the job's true peak.  Returns False where
     ``malloc_trim`` is unavailable.
     """
+    trim = _glibc("malloc_trim")
+    return False if trim is None else bool(trim(0))
+
+
+def _glibc(name: str):
+    """The C library's function ``name``, or None where it has none (not glibc)."""
     import ctypes
     import ctypes.util
 
     try:
-        trim = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+        return getattr(ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6"), name)
     except (OSError, AttributeError):
-        return False
-    return bool(trim(0))
+        return None
