@@ -60,9 +60,10 @@ lint: setup-dev
 	$(BIN)/snakemake --lint
 	$(BIN)/snakefmt --check Snakefile workflow/rules
 
-## make bench: the engine against its peers, side by side (installs the bench extra)
+## make bench: the engine and the verdict's simulator against their peers, side by side (installs the bench extra)
 bench: $(VENV)/.bench-stamp
 	$(BIN)/python bench/engine_peers.py --out results/benchmarks/engine.json
+	$(BIN)/python bench/verdict_simulator.py --out results/benchmarks/verdict.json
 
 ## make bench-workflow: whole runs timed against their targets, split by stage (CONFIGS="all_subsets full")
 CONFIGS ?= all_subsets

@@ -45,7 +45,6 @@ __all__ = [
     "prepare",
     "run_verdict",
     "run_calibration",
-    "simulated_studies_per_second",
 ]
 
 OUTPUTS = ("posterior.csv", "posterior_particles.csv", "probabilities.csv", "model_probabilities.csv",
@@ -153,26 +152,6 @@ def _run_info(published: Published, anchor: Anchor, settings: VerdictSettings, r
         "generations": int(len(result.generations)),
         "simulated_studies": int(result.simulated),
     }
-
-
-def simulated_studies_per_second(analysis: pd.DataFrame, settings: VerdictSettings, *, batch: int = 500,
-                                 seconds: float = 3.0) -> float:
-    """Throughput of the simulator (prior draws, ``batch`` studies per call) for ``make bench``."""
-    from specverse.engine import stream
-
-    from .priors import BoxPrior
-    from .summaries import simulate_summaries
-
-    _, _, design, priors, _ = prepare(analysis, None, settings)
-    prior = BoxPrior(priors)
-    rng = stream(settings.seed, "verdict/bench")
-    params = prior.natural(prior.low + (prior.high - prior.low) * rng.random((batch, len(prior.names))))
-    simulate_summaries(design, params, rng)  # warm up
-    done, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        simulate_summaries(design, params, rng)
-        done += batch
-    return done / (time.perf_counter() - start)
 
 
 def run_calibration(analysis: pd.DataFrame, published_dir, settings: VerdictSettings, out_dir) -> dict:
