@@ -11,7 +11,7 @@ CONFIG_ARG = $(if $(CONFIG),--configfile $(CONFIG))
 RUN_DIR = $(shell $(BIN)/python -m specverse.study.runs $(CONFIG))
 
 .DEFAULT_GOAL := help
-.PHONY: help setup setup-dev run report test test-fast bench bench-workflow slurm-test lint lock clean
+.PHONY: help setup setup-dev run report validate-verdict test test-fast bench bench-workflow slurm-test lint lock clean
 
 ## make help: this list
 help:
@@ -46,6 +46,10 @@ run: setup
 ## make report [CONFIG=file.yaml]: rebuild the HTML report of a finished run
 report: setup
 	$(BIN)/snakemake --cores 1 $(CONFIG_ARG) --report $(RUN_DIR)/report.html
+
+## make validate-verdict [CONFIG=file.yaml]: the verdict's validation, coverage on 100 synthetic published tables (about 4 min)
+validate-verdict: setup
+	$(BIN)/snakemake verdict_calibration --cores $(CORES) $(CONFIG_ARG)
 
 ## make test: set up (with test tools), then the whole test suite
 test: setup-dev

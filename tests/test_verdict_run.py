@@ -117,3 +117,24 @@ def test_coverage_of_the_stretch_effect(tmp_path):
     assert result["rank_p_value_effect_stretch"] > 0.01
     table = pd.read_csv(tmp_path / "calibration.csv")
     assert table["dataset"].nunique() == 100 and set(table["parameter"]) >= {"effect_stretch", "share_from_2008"}
+
+
+TINY_CALIBRATION = {"datasets": 4, "population_size": 40, "max_generations": 2, "batch_size": 40,
+                    "posterior_draws": 9}
+
+
+def test_validation_tables_do_not_depend_on_the_workers(tmp_path):
+    """Each synthetic set is fixed by its index: 1 or 2 worker processes write the same
+    tables, and they carry no timings (they are results)."""
+    settings = VerdictSettings.from_config({"seed": SEED, "verdict": {"calibration": TINY_CALIBRATION}})
+    one, two = tmp_path / "one", tmp_path / "two"
+    a = run_calibration(analysis_frame(), None, settings, one, workers=1)
+    b = run_calibration(analysis_frame(), None, settings, two, workers=2)
+    assert (a["workers"], b["workers"]) == (1, 2)
+    for name in ("calibration.csv", "calibration_summary.csv"):
+        assert (one / name).read_bytes() == (two / name).read_bytes(), name
+    table = pd.read_csv(one / "calibration.csv")
+    assert table["dataset"].nunique() == 4 and not {"seconds", "workers"} & set(table.columns)
+    summary = pd.read_csv(one / "calibration_summary.csv")
+    assert set(summary["parameter"]) >= {"effect_stretch", "share_from_2008", "sd_change"}
+    assert not {"seconds_total", "workers"} & set(summary.columns)

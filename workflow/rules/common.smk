@@ -180,4 +180,6 @@ def final_outputs(wildcards):
         targets += expand(rules.figure_nulls.output, **per_scenario)
         targets += expand(rules.paper_sensitivity.output, **per_scenario)
         targets += expand(rules.figure_confounding.output, **per_scenario)
+    if config["verdict"]["calibration"]["in_run"]:
+        targets += rules.verdict_calibration.output
     return targets

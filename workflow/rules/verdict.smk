@@ -75,3 +75,30 @@ rule figure_verdict:
         "../envs/specverse.yaml"
     script:
         "../scripts/figure_verdict.py"
+
+
+# The verdict's validation: coverage and simulation-based calibration on synthetic published
+# tables drawn from the prior (docs/verdict.md). About 4 minutes on 2 cores, so a stage of
+# every run only with verdict.calibration.in_run; otherwise on request (make validate-verdict).
+rule verdict_calibration:
+    input:
+        analysis=results("data/analysis.csv"),
+    output:
+        table=results("verdict/calibration.csv"),
+        summary=report(
+            results("verdict/calibration_summary.csv"),
+            caption="../report/verdict_calibration.rst",
+            category="01 The answer",
+            labels={"table": "validation of the verdict (CSV)"},
+        ),
+    log:
+        results("logs/verdict/calibration.log"),
+    benchmark:
+        results("benchmarks/verdict/calibration.tsv")
+    conda:
+        "../envs/specverse.yaml"
+    threads: config["verdict"]["calibration"]["workers"]
+    params:
+        config={"seed": config["seed"], "verdict": config["verdict"]},
+    script:
+        "../scripts/verdict_calibration.py"

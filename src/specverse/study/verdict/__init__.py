@@ -154,8 +154,9 @@ def _run_info(published: Published, anchor: Anchor, settings: VerdictSettings, r
     }
 
 
-def run_calibration(analysis: pd.DataFrame, published_dir, settings: VerdictSettings, out_dir) -> dict:
+def run_calibration(analysis: pd.DataFrame, published_dir, settings: VerdictSettings, out_dir,
+                    workers: int | None = None) -> dict:
     """The validation (coverage and simulation-based calibration); see :mod:`.calibration`."""
     from .calibration import run_calibration as _run
 
-    return _run(analysis, published_dir, settings, out_dir)
+    return _run(analysis, published_dir, settings, out_dir, workers)

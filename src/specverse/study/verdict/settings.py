@@ -30,7 +30,8 @@ class CalibrationSettings:
     epsilon_quantile: float = 0.5
     batch_size: int = 200
     posterior_draws: int = 99  # for the simulation-based-calibration ranks
-    workers: int = 2  # processes
+    workers: int = 2  # processes (the rule's threads)
+    in_run: bool = False  # a stage of every run (rule verdict_calibration; about 4 min on 2 cores)
 
     def abc(self) -> AbcSettings:
         return AbcSettings(self.population_size, self.max_generations, self.min_acceptance_rate,
