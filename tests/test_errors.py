@@ -208,3 +208,19 @@ def test_finished_run_says_where_everything_is(repo):
                                   "target_on? Yes, it could. Complete log")
     finally:
         shutil.rmtree(repo / "results", ignore_errors=True)
+
+
+@pytest.mark.slow
+def test_bad_published_table_stops_the_run_before_any_job(repo):
+    """verdict.published is validated at parse time, like a user's data file."""
+    from specverse.study.verdict.published import default_directory
+
+    tables = repo / "my_tables"
+    shutil.copytree(default_directory(), tables, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    text = (tables / "table2.csv").read_text().replace("3,target_stretch,0.651,0.090", "3,target_stretch,0.651,-0.090")
+    assert "-0.090" in text
+    (tables / "table2.csv").write_text(text)
+    (repo / "tables.yaml").write_text("verdict:\n  published: my_tables\n")
+    proc = run_snakemake(repo, "-n", "--cores", "1", "--configfile", TEST_CONFIG, "tables.yaml")
+    _clean_failure(repo, proc, "config verdict.published: my_tables/table2.csv: row ",
+                   "robust_se must be > 0, got -0.09")

@@ -122,6 +122,34 @@ def build_dataset_inputs():
     return ["data/areas.csv", "data/areas_columns.csv", "data/MANIFEST.sha256"]
 
 
+# --- verdict stage
+
+
+def published_tables():
+    """The three published tables the verdict is conditioned on (verdict.published, else the
+    package's), validated at parse time like a user's data file: a malformed or
+    inconsistent table stops the run, naming file, row and rule, before any job. As the
+    verdict's inputs, an edited table re-runs it."""
+    from specverse.study.verdict.published import (
+        TABLE1,
+        TABLE2,
+        TABLE2_FIT,
+        PublishedTableError,
+        default_directory,
+        read_published,
+    )
+
+    directory = config["verdict"]["published"] or default_directory()
+    try:
+        read_published(directory, config["verdict"]["target_areas"])
+    except PublishedTableError as err:
+        stop(f"config verdict.published: {err}")
+    return [str(Path(directory) / name) for name in (TABLE1, TABLE2, TABLE2_FIT)]
+
+
+PUBLISHED_TABLES = published_tables()
+
+
 # --- final targets
 
 

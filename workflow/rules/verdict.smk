@@ -5,6 +5,7 @@
 rule verdict:
     input:
         analysis=results("data/analysis.csv"),
+        published=PUBLISHED_TABLES,
     output:
         posterior=results("verdict/posterior.csv"),
         particles=results("verdict/posterior_particles.csv"),
@@ -83,6 +84,7 @@ rule figure_verdict:
 rule verdict_calibration:
     input:
         analysis=results("data/analysis.csv"),
+        published=PUBLISHED_TABLES,
     output:
         table=results("verdict/calibration.csv"),
         summary=report(
