@@ -33,3 +33,27 @@ def test_snakemake_lint_is_clean():
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out
     assert "Lints for" not in out, out
+
+
+def _report_calls(text):
+    """The argument text of every report(...) call (parentheses balanced)."""
+    calls, start = [], text.find("report(")
+    while start != -1:
+        depth, i = 0, start + len("report")
+        while True:
+            depth += {"(": 1, ")": -1}.get(text[i], 0)
+            if depth == 0:
+                break
+            i += 1
+        calls.append(text[start:i + 1])
+        start = text.find("report(", i)
+    return calls
+
+
+def test_every_report_item_is_labelled():
+    """Snakemake's report lists a category as a table of labels only when every item in it has
+    labels; one unlabelled item turns the whole category into raw file paths."""
+    unlabelled = [f"{path.name}: {call.splitlines()[1].strip()}" for path in smk_files()
+                  for call in _report_calls(path.read_text()) if "labels=" not in call]
+    assert not unlabelled, unlabelled
+    assert sum(len(_report_calls(p.read_text())) for p in smk_files()) >= 20
