@@ -37,19 +37,36 @@ def captured_notes(monkeypatch):
     return seen
 
 
+def _cut_off_texts(fig) -> list[str]:
+    """Titles (the figure's and each axes') that reach past the canvas: cut off in the file."""
+    renderer = fig.canvas.get_renderer()
+    texts = [fig._suptitle] + [ax.title for ax in fig.axes]
+    out = []
+    for text in texts:
+        if text is None or not text.get_text():
+            continue
+        box = text.get_window_extent(renderer)
+        if box.x0 < -0.5 or box.x1 > fig.bbox.x1 + 0.5 or box.y1 > fig.bbox.y1 + 0.5:
+            out.append(text.get_text()[:60])
+    return out
+
+
 @pytest.fixture
 def drawn(monkeypatch):
-    """Every figure saved as PNG, kept for inspection after it is written and closed."""
-    figures = []
+    """Every figure saved as PNG, kept for inspection after it is written and closed; no
+    figure may have a title that runs off its canvas."""
+    figures, cut = [], []
     original = Figure.savefig
 
     def spy(fig, fname, *args, **kwargs):
         if kwargs.get("format") == "png":
             figures.append(fig)
+            cut.extend(_cut_off_texts(fig))
         return original(fig, fname, *args, **kwargs)
 
     monkeypatch.setattr(Figure, "savefig", spy)
-    return figures
+    yield figures
+    assert not cut, f"titles cut off at the canvas edge: {cut}"
 
 
 def _title(fig) -> str:
@@ -410,7 +427,7 @@ def test_confounding_data_and_titles(tmp_path, drawn):
     data = pd.read_csv(tmp_path / "r.csv")
     assert len(data) == len(curve.sort_curve(specs, 0.05))
     median = np.nanmedian(data["benchmark_strongest_q1"])
-    assert f"about {median:.1f} times" in _title(drawn[0])
+    assert f"about {median:.1f} times" in " ".join(_title(drawn[0]).split())
 
     axis = np.linspace(0, 0.5, 11)
     gx, gy = np.meshgrid(axis, axis, indexing="ij")
@@ -423,7 +440,12 @@ def test_confounding_data_and_titles(tmp_path, drawn):
     confounding.plot_contour(grid, points, "causal", png=tmp_path / "k.png")
     data = pd.read_csv(tmp_path / "k.csv")
     assert (data["layer"] == "contour grid").sum() == len(grid) and (data["layer"] == "point").sum() == len(points)
-    assert "3x as strong as the strongest control (x)" in _title(drawn[1]) and "from +0.651 to +0.300" in _title(drawn[1])
+    title = " ".join(_title(drawn[1]).split())
+    assert "3x as strong as the strongest control (x)" in title and "from +0.651 to +0.300" in title
+    assert "red: 0" not in title  # this grid never reaches an adjusted estimate of 0
+    grid["adjusted_estimate"] = 0.3 - 1.2 * np.sqrt(grid["r2dz_x"] * grid["r2yz_dx"])
+    confounding.plot_contour(grid, points, "causal", png=tmp_path / "k0.png")
+    assert "red: 0" in " ".join(_title(drawn[2]).split())
 
 
 def test_calibration_data_and_title(tmp_path, drawn):

@@ -62,6 +62,14 @@ def add_note(fig, note: str, width: int = 150) -> None:
     )
 
 
+def title_lines(text: str, width_in: float, fontsize: float) -> str:
+    """``text`` wrapped to a figure ``width_in`` inches wide at ``fontsize`` (bold), so that a
+    title written for a wide figure does not run off a narrow one; explicit line breaks
+    are treated as spaces."""
+    chars = max(20, int(width_in * 72 / (fontsize * 0.64)))
+    return textwrap.fill(" ".join(text.split()), width=chars)
+
+
 def note_margin(note: str, height_in: float, width: int = 150) -> float:
     """Fraction of the figure height the wrapped note needs (0 when no note)."""
     if not note:

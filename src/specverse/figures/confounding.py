@@ -25,14 +25,24 @@ def plot_robustness_curve(models: pd.DataFrame, scenario: str, *, png, pdf=None,
         raise ValueError(f"no model with a robustness value in scenario {scenario!r}")
     ncols = min(3, len(keyed))
     nblocks = int(np.ceil(len(keyed) / ncols))
-    height = 5.0 * nblocks + 0.9
-    margin = _plot.note_margin(note, height)
+    width = 4.6 * ncols + 0.8
+    # per curve, the median multiple of the strongest control over models with a robustness value
+    per_curve = [rows.loc[rows["rv_q1"].notna(), "benchmark_strongest_q1"].to_numpy(float) for _, rows in keyed]
+    median = np.nanmedian([np.nanmedian(k) if np.isfinite(k).any() else np.nan for k in per_curve])
+    title = _plot.title_lines(f"Scenario '{scenario}': a hidden confounder would need about {median:.1f} times the "
+                              "strength of the strongest observed control (median over models) to explain the "
+                              "estimates away", width, 10.5)
+    title_in = 0.25 + 0.2 * title.count("\n")
+    note_width = min(150, int(width * 15))  # characters of the note per line at this width
+    height = 5.0 * nblocks + 0.65 + title_in
+    margin = _plot.note_margin(note, height, width=note_width)
     height += margin * height
-    fig = _plot.plt.figure(figsize=(4.6 * ncols + 0.8, height))
-    gs = fig.add_gridspec(3 * nblocks - 1, ncols, height_ratios=([2.1, 1.6, 0.9] * nblocks)[:-1], left=0.08,
-                          right=0.99, top=1 - 0.8 / height, bottom=margin + 0.6 / height, hspace=0.08, wspace=0.3)
+    fig = _plot.plt.figure(figsize=(width, height))
+    gs = fig.add_gridspec(3 * nblocks - 1, ncols, height_ratios=([2.1, 1.6, 0.9] * nblocks)[:-1], left=1.1 / width,
+                          right=0.99, top=1 - (0.55 + title_in) / height, bottom=margin + 0.6 / height, hspace=0.08,
+                          wspace=0.3)
     axes = np.empty((2 * nblocks, ncols), dtype=object)
-    weakest_k, drawn = [], []
+    drawn = []
     for i, ((_, treatment, term), rows) in enumerate(keyed):
         b, j = divmod(i, ncols)
         top = axes[2 * b, j] = fig.add_subplot(gs[3 * b, j])
@@ -59,13 +69,9 @@ def plot_robustness_curve(models: pd.DataFrame, scenario: str, *, png, pdf=None,
         if j == 0:
             top.set_ylabel("robustness value\n(share of residual variance)", fontsize=8)
             bottom.set_ylabel("x strongest control\nto explain it away", fontsize=8)
-        weakest_k.append(float(np.nanmedian(k)) if np.isfinite(k).any() else np.nan)
     axes[0, 0].legend(loc="upper left", fontsize=7.5, markerscale=2.5)
-    median = np.nanmedian(weakest_k)
-    fig.suptitle(f"Scenario '{scenario}': a hidden confounder would need about {median:.1f} times the strength of "
-                 f"the strongest\nobserved control (median over models) to explain the estimates away",
-                 fontsize=10.5, fontweight="bold", y=1 - 0.1 / height)
-    _plot.add_note(fig, note)
+    fig.suptitle(title, fontsize=10.5, fontweight="bold", y=1 - 0.1 / height, va="top")
+    _plot.add_note(fig, note, width=note_width)
     _plot.save_figure(fig, png, pdf, data=pd.concat(drawn, ignore_index=True))
 
 
@@ -78,15 +84,21 @@ def plot_contour(grid: pd.DataFrame, points: pd.DataFrame, scenario: str, *, png
     x = np.sort(grid["r2dz_x"].unique())
     y = np.sort(grid["r2yz_dx"].unique())
     z = grid.pivot_table(index="r2yz_dx", columns="r2dz_x", values="adjusted_estimate").loc[y, x].to_numpy()
-    height = 6.4
+    width = 7.8
+    crosses_zero = bool(np.nanmin(z) < 0 < np.nanmax(z))
+    title = _plot.title_lines(contour_title(points, scenario, zero_line=crosses_zero), width, 10)
+    title_in = 0.25 + 0.19 * title.count("\n")
+    height = 5.9 + title_in
     margin = _plot.note_margin(note, height, width=110)
     height += margin * height
-    fig, ax = _plot.plt.subplots(figsize=(7.8, height))
-    fig.subplots_adjust(left=0.12, right=0.97, top=1 - 0.9 / height, bottom=margin + 0.75 / height)
+    fig, ax = _plot.plt.subplots(figsize=(width, height))
+    fig.subplots_adjust(left=0.12, right=0.97, top=1 - (0.4 + title_in) / height, bottom=margin + 0.75 / height)
     levels = np.linspace(np.nanmin(z), np.nanmax(z), 12)
+    if crosses_zero:  # the red zero line stands alone: no grey level drawn on top of it
+        levels = levels[np.abs(levels) > 0.5 * (levels[1] - levels[0])]
     cs = ax.contour(x, y, z, levels=levels, colors="0.45", linewidths=0.7)
     ax.clabel(cs, fontsize=7, fmt="%.2f")
-    if np.nanmin(z) < 0 < np.nanmax(z):
+    if crosses_zero:
         zero = ax.contour(x, y, z, levels=[0.0], colors="#b30000", linewidths=1.8)
         ax.clabel(zero, fmt="0", fontsize=8)
     for label, rows in points[points["benchmark"] != "unadjusted"].groupby("benchmark", sort=False):
@@ -99,7 +111,7 @@ def plot_contour(grid: pd.DataFrame, points: pd.DataFrame, scenario: str, *, png
     ax.set_xlim(x[0], x[-1])
     ax.set_ylim(y[0], y[-1])
     ax.legend(loc="upper right", fontsize=8)
-    fig.suptitle(contour_title(points, scenario), fontsize=10, fontweight="bold", y=1 - 0.1 / height)
+    fig.suptitle(title, fontsize=10, fontweight="bold", y=1 - 0.1 / height, va="top")
     _plot.add_note(fig, note, width=110)
     drawn = pd.concat([grid[["r2dz_x", "r2yz_dx", "adjusted_estimate"]].assign(layer="contour grid"),
                        points[["benchmark", "k", "r2dz_x", "r2yz_dx", "adjusted_estimate"]].assign(layer="point")],
@@ -108,8 +120,9 @@ def plot_contour(grid: pd.DataFrame, points: pd.DataFrame, scenario: str, *, png
                                                  "adjusted_estimate"]])
 
 
-def contour_title(points: pd.DataFrame, scenario: str) -> str:
-    """The unadjusted Model 3 estimate and what the most damaging benchmark confounder leaves of it."""
+def contour_title(points: pd.DataFrame, scenario: str, zero_line: bool = True) -> str:
+    """The unadjusted Model 3 estimate and what the most damaging benchmark confounder leaves of it
+    (``zero_line``: the plot draws the red contour of an adjusted estimate of 0)."""
     unadjusted = points.loc[points["benchmark"] == "unadjusted", "adjusted_estimate"]
     est = float(unadjusted.iloc[0]) if len(unadjusted) else np.nan
     bench = points[(points["benchmark"] != "unadjusted") & np.isfinite(points["adjusted_estimate"].astype(float))]
@@ -120,4 +133,4 @@ def contour_title(points: pd.DataFrame, scenario: str) -> str:
     name = "the " + name.replace("strongest", "strongest control", 1) if name.startswith("strongest") else name
     return (f"Scenario '{scenario}': a confounder {worst['k']:g}x as strong as {name} would move\n"
             f"Model 3's stretch estimate from {fmt.signed(est, 3)} to {fmt.signed(float(worst['adjusted_estimate']), 3)}"
-            " (contours: bias-adjusted estimate; red: 0)")
+            + (" (contours: bias-adjusted estimate; red: 0)" if zero_line else " (contours: bias-adjusted estimate)"))
