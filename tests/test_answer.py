@@ -11,7 +11,7 @@ import pytest
 
 from specverse.analysis.answer import (
     answer_table, confounding_sentence, curve_order, familywise_by_choice, format_p, headline_curve,
-    mechanical_sentence,
+    headline_sentence, mechanical_sentence, oster_sentence,
 )
 from specverse.figures.answer_page import answer_markdown, front_page, lead_sentences
 from specverse.figures.html_tables import (
@@ -208,7 +208,7 @@ def test_mechanical_sentence_on_a_users_observed_data():
 
 def test_confounding_sentence_in_units_of_the_strongest_control(answer):
     text = confounding_sentence(answer, familywise_by_choice(models(), ALPHA))
-    assert "11.5 times as strong as the strongest observed control (usually deprivation" in text
+    assert "11.5 times as strong as the strongest observed control (most often deprivation" in text
     assert "median over 3 OLS/WLS specifications with controls; at least 5.2 times in each" in text
     assert "and 7.8 times (at least 4.5) in 'mechanical'" in text
     assert "cannot reveal a mechanical effect" in text
@@ -293,3 +293,29 @@ def test_front_page_puts_the_verdict_first_then_tables_and_provenance(answer):
     md = answer_markdown(verdict, answer, sentences, provenance=PROVENANCE, scale="% change")
     assert md.startswith("# The answer\n\n**Could targets be mechanical? Yes, they could.**")
     assert "| wild bootstrap (headline) (of 4) | 25% | 0% |" in md
+
+
+def test_headline_sentence_says_why_and_warns_when_this_run_disagrees():
+    chosen = {"headline": "wild", "explanation": "wild stayed within error on all 24 cells.",
+              "within_mc_error_everywhere": True, "methods_within_mc_error_everywhere": ["wild", "pairs"]}
+    text = headline_sentence(chosen)
+    assert "headline inference, wild (config inference.headline)" in text and "calibration: wild stayed" in text
+    assert "Caution" not in text
+    text = headline_sentence({**chosen, "within_mc_error_everywhere": False,
+                              "methods_within_mc_error_everywhere": ["pairs"]})
+    assert "Caution: in this run's calibration wild was not within" in text and text.endswith("are pairs.")
+
+
+def test_oster_sentence_reads_the_rule_and_the_sweep():
+    rows = []
+    for scenario, delta in (("causal", 1.67), ("mechanical", -4.5)):
+        for r_max, rule, d in ((0.3, True, delta), (0.6, False, delta / 2), (1.0, False, delta / 4)):
+            rows.append({"scenario": scenario, "model": 3, "term": "target_stretch", "r_max": r_max,
+                         "r_max_rule": rule, "delta": d})
+    text = oster_sentence(pd.DataFrame(rows))
+    assert "Model 3 (target_stretch): 1.67 in 'causal' (0.42 at R-max 1.00), -4.50 in 'mechanical'" in text
+    assert oster_sentence(pd.DataFrame()) == ""
+    # the front page gives each paragraph its heading
+    page = answer_markdown("Q? Yes. More.", pd.DataFrame(columns=["scenario", "treatment", "term"]),
+                           ["a", "b", "c"])
+    assert "## Which inference to trust\n\nc" in page

@@ -59,6 +59,11 @@ def test_all_models_of_a_curve(summary):
     assert r["median"] == 3 and r["mad"] == pytest.approx(MAD_SCALE * 1)  # |dev| 2,1,0,1,7
     assert (r["q25"], r["q75"], r["min"], r["max"]) == (2, 4, 1, 10)
     assert r["models_with_p"] == 4 and r["share_significant"] == 0.5  # .01 and .04 of four
+    assert r["models_not_usable"] == 1  # m6, excluded: counted, not summarised
+    # beside its own options; an option without an unusable model counts 0
+    assert _row(summary, "baseline", "published")["models_not_usable"] == 1
+    assert _row(summary, "baseline", "lsp_preferred")["models_not_usable"] == 0
+    assert _row(summary, "controls", "full")["models_not_usable"] == 1
 
 
 @pytest.mark.parametrize("dimension, option, models, median, mad, with_p, share", [

@@ -351,6 +351,8 @@ def test_influence_variance_nulls_table2_data_and_titles(tmp_path, drawn):
     assert len(bars) == len(coef) == sum(len(ax.patches) for ax in drawn[0].axes)
     top = coef.loc[coef["value"].abs().idxmax()]
     assert f"{top['dimension']} = {top['option']} ({fmt.signed(top['value'], 3)}" in _title(drawn[0])
+    # the shifts are on the common scale, and the axis says so
+    assert all("% change in NI1" in ax.get_xlabel() for ax in drawn[0].axes if ax.get_visible())
 
     var = influence_tables.variance_table(specs)
     influence.plot_variance(var, "causal", png=tmp_path / "v.png")

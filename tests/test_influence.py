@@ -41,7 +41,11 @@ def test_young_holsteen_by_hand():
     assert yh["total_sd"] == pytest.approx(np.sqrt(3.75))
     assert yh["robustness_ratio"] == pytest.approx(2.5 / np.sqrt(3.75))
     assert yh["sign_stability"] == 1.0
-    assert yh["share_significant"] == 0.5
+    assert yh["share_significant"] == 0.5 and yh["models_with_p"] == 4
+    # a model without a p-value (Huber: no resampled p) leaves the denominator, not the numerator
+    yh = influence.young_holsteen([1, 2, 3, 4, 5], [1, 1, 2, 2, 1], [0.01, 0.2, 0.03, 0.5, np.nan], 0.05)
+    assert yh["n_models"] == 5 and yh["models_with_p"] == 4 and yh["share_significant"] == 0.5
+    assert np.isnan(influence.young_holsteen([1.0], [1.0], [np.nan], 0.05)["share_significant"])
     assert influence.young_holsteen([-1, -2, 2], [1, 1, 1], [1, 1, 1], 0.05)["sign_stability"] == pytest.approx(2 / 3)
 
 
@@ -99,17 +103,29 @@ def test_variance_shares_main_effects_and_interaction():
 
 def test_tables_cover_every_curve_of_the_synthetic_multiverse():
     specs = fx.models(size="small")
+    # a few post-selection models in one curve, to be counted apart
+    chosen = specs.index[(specs["scenario"] == "causal") & (specs["treatment"] == "target_on")
+                         & (specs["status"] == "ok")][:5]
+    specs.loc[chosen, "post_selection"] = True
     inf = influence.influence_table(specs)
     keys = set(map(tuple, specs[["scenario", "treatment", "term"]].drop_duplicates().to_numpy()))
     assert set(map(tuple, inf[["scenario", "treatment", "term"]].drop_duplicates().to_numpy())) == keys
     summ = inf[inf["section"] == "summary"]
-    assert (summ.groupby(["scenario", "treatment", "term"]).size() == len(influence.SUMMARY_STATS)).all()
+    stats = influence.SUMMARY_STATS + influence.LEFT_OUT
+    assert (summ.groupby(["scenario", "treatment", "term"]).size() == len(stats)).all()
     ok = specs[(specs["status"] == "ok") & ~specs["post_selection"]]
     one = ok[(ok["scenario"] == "causal") & (ok["treatment"] == "target_on")]
     got = summ[(summ["scenario"] == "causal") & (summ["treatment"] == "target_on")].set_index("statistic")["value"]
     assert got["mean_estimate"] == pytest.approx(one["estimate_common"].mean())
     assert got["n_models"] == len(one)
+    # what the aggregate leaves out is counted beside it, and everything adds up
+    curve = specs[(specs["scenario"] == "causal") & (specs["treatment"] == "target_on")]
+    assert got["models_not_usable"] == (curve["status"] != "ok").sum() > 0
+    assert got["models_post_selection_apart"] == ((curve["status"] == "ok") & curve["post_selection"]).sum() > 0
+    assert got["n_models"] + got["models_not_usable"] + got["models_post_selection_apart"] == len(curve)
     var = influence.variance_table(specs)
+    v = var[(var["scenario"] == "causal") & (var["treatment"] == "target_on")].iloc[0]
+    assert (v["n_models"], v["models_not_usable"]) == (got["n_models"], got["models_not_usable"])
     # Shown components plus the (non-negative) remainder account for all the variance.
     sums = var.groupby(["scenario", "treatment", "term"])["share"].sum()
     assert (sums >= 1.0 - 1e-9).all() and (var["share"] >= 0).all()

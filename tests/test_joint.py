@@ -226,3 +226,19 @@ def test_a_family_of_post_selection_models_only_gets_a_record_without_statistics
     tests, curves = joint.joint_tests(only_post, variants, "causal",
                                       draws=10, seed=3, alpha=0.05)
     assert len(tests) == 1 and tests["n_models"].tolist() == [0] and curves.empty
+
+
+def test_models_left_out_by_status_are_counted(variants):
+    """A model that is excluded or did not converge leaves the test and is counted in
+    n_not_usable; the test itself is that of the usable models alone."""
+    table = pd.concat([_small_table(v, b) for b, v in variants.items()], ignore_index=True)
+    hit = table.index[:3]
+    broken = table.copy()
+    broken.loc[hit, "status"] = "not_converged"
+    a, _ = joint.joint_test_treatment(broken, variants, draws=10, seed=3, alpha=0.05)
+    b, _ = joint.joint_test_treatment(table.drop(index=hit), variants, draws=10, seed=3, alpha=0.05)
+    assert a[0]["n_not_usable"] == 3 and b[0]["n_not_usable"] == 0
+    a[0].pop("n_not_usable"), b[0].pop("n_not_usable")
+    assert a == b
+    tests, _ = joint.joint_tests(broken, variants, broken["scenario"].iloc[0], draws=10, seed=3, alpha=0.05)
+    assert tests["n_not_usable"].sum() == 3

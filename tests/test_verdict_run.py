@@ -15,11 +15,15 @@ from _verdict_fixtures import SEED, analysis_frame
 from specverse.engine.legacy_seed import legacy_global_seeded, legacy_seed, seed_legacy_global
 from specverse.figures.verdict import verdict_figures
 from specverse.study.verdict import OUTPUTS, VerdictSettings, run_calibration, run_verdict
-from specverse.study.verdict.published import PublishedTableError, default_directory
+from specverse.study.verdict.published import PublishedTableError, default_directory, read_published
 
 SMALL = {"abc": {"population_size": 150, "max_generations": 3, "batch_size": 150},
          "reachability": {"shares": [0.0, 0.5, 1.0], "sd_changes": [2.0, 3.0, 4.0], "worlds": 30},
          "predictive_draws": 200, "prior_draws": 500}
+
+
+def default_summaries() -> dict:
+    return read_published(default_directory(), 86).summaries
 
 
 @pytest.fixture(scope="module")
@@ -69,6 +73,23 @@ def test_verdict_paragraph_states_numbers_and_assumptions(run):
     for phrase in ("survey mode", "negotiated on other grounds", "normally distributed", "simulated stand-ins",
                    "+0.651", "+0.952"):
         assert phrase in text
+
+
+def test_verdict_paragraph_takes_every_number_from_the_tables_it_is_given(run):
+    """Another paper's tables: a negative slope, another R-squared, another tolerance."""
+    from specverse.study.verdict.verdict_text import verdict_paragraph
+
+    out, _ = run
+    published = dict(default_summaries())
+    published.update(m3_stretch_coef=-0.3, m2_target_on_coef=-1.25, m3_r2=0.37)
+    reach = pd.read_csv(out / "reachability.csv").assign(published_r2=0.37)
+    text = verdict_paragraph(
+        published=published, probabilities=pd.read_csv(out / "probabilities.csv"),
+        posterior=pd.read_csv(out / "posterior.csv"), models=pd.read_csv(out / "model_probabilities.csv"),
+        checks=pd.read_csv(out / "predictive_checks.csv"), reach=reach, data_note="", simulated=10, tolerance=3.0)
+    assert "a stretch slope of -0.300" in text and "coefficient of -1.250" in text and "+-" not in text
+    assert "(published 0.37)" in text and ".49" not in text
+    assert "within three sampling standard deviations" in text
 
 
 def test_figures_are_drawn_from_the_csvs(run, tmp_path):

@@ -122,6 +122,19 @@ def build_dataset_inputs():
     return ["data/areas.csv", "data/areas_columns.csv", "data/MANIFEST.sha256"]
 
 
+# --- the paper's own models
+
+
+def paper_oster_tables():
+    """Oster's delta of the paper's Models 2 and 3 per scenario: estimated only when the
+    multiverse holds the paper's (published) baseline."""
+    if "published" not in MULTIVERSE.options["baseline"]:
+        return []
+    return expand(
+        results("multiverse/sensitivity/{scenario}_oster.csv"), scenario=scenarios()
+    )
+
+
 # --- verdict stage
 
 

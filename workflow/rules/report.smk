@@ -18,6 +18,8 @@ rule answer:
         verdict=results("verdict/verdict.md"),
         codebook=results("data/codebook.csv"),
         provenance=results("provenance.json"),
+        oster=paper_oster_tables(),
+        headline=results("calibration/headline.json"),
     output:
         html=report(
             results("report/front_page.html"),

@@ -13,7 +13,7 @@ import pyarrow.parquet as pq  # noqa: E402
 
 from specverse import io  # noqa: E402
 from specverse.analysis.answer import (  # noqa: E402
-    answer_table, confounding_sentence, familywise_by_choice, mechanical_sentence,
+    answer_table, confounding_sentence, familywise_by_choice, headline_sentence, mechanical_sentence, oster_sentence,
 )
 from specverse.analysis.table import CHOICE_DIMENSIONS  # noqa: E402
 from specverse.figures.answer_page import answer_markdown, front_page  # noqa: E402
@@ -29,7 +29,10 @@ models = pd.read_parquet(inp.models, columns=[c for c in wanted if c in pq.read_
 answer = answer_table(summary, pd.read_csv(inp.joint), pd.read_csv(inp.influence),
                       pd.read_csv(inp.discrimination), models)
 survivors = familywise_by_choice(models, alpha)
+oster = pd.concat([pd.read_csv(p) for p in inp.oster]) if inp.oster else pd.DataFrame()
 sentences = [mechanical_sentence(answer, alpha), confounding_sentence(answer, survivors)]
+sentences[-1] = " ".join(filter(None, [sentences[-1], oster_sentence(oster)]))
+sentences.append(headline_sentence(json.loads(Path(inp.headline).read_text())))
 note = simulated_note(pd.read_csv(inp.codebook), list(answer["scenario"].dropna().unique()))
 verdict = Path(inp.verdict).read_text(encoding="utf-8")
 provenance = json.loads(Path(inp.provenance).read_text())

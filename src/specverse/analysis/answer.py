@@ -160,7 +160,7 @@ def _audit_rows(disc: pd.DataFrame, curves: set) -> list[dict]:
 
 def _strongest_controls(models: pd.DataFrame) -> dict:
     """Per curve: how many models have a benchmark (those with at least one control) and
-    the control most often the strongest, as text ('deprivation in 38 of 48')."""
+    the control most often the strongest, as text ('deprivation in 992 of 2,528')."""
     if "strongest_control" not in models or "benchmark_strongest_q1" not in models:
         return {}
     fixed = usable_models(models)
@@ -168,7 +168,7 @@ def _strongest_controls(models: pd.DataFrame) -> dict:
     out = {}
     for key, g in fixed.groupby(["scenario", "treatment", "term"]):
         counts = g["strongest_control"].astype(str).value_counts()
-        out[key] = (len(g), f"{counts.index[0]} in {counts.iloc[0]} of {len(g)}")
+        out[key] = (len(g), f"{counts.index[0]} in {counts.iloc[0]:,} of {len(g):,}")
     return out
 
 
@@ -299,7 +299,7 @@ def confounding_sentence(answer: pd.DataFrame, survivors: pd.DataFrame | None = 
     parts = []
     if bounds:
         s, t = bounds[0]
-        over = [f"usually {t['detail'].split(' in ')[0]}"] if t["detail"] else []
+        over = [f"most often {t['detail'].split(' in ')[0]}"] if t["detail"] else []
         over.append(f"median over {int(t['n']):,} OLS/WLS specifications with controls" if pd.notna(t["n"])
                     else "median over the OLS/WLS specifications with controls")
         text = (f"To explain the {curve[0]} estimate away, a hidden confounder would have to be "
@@ -323,6 +323,47 @@ def confounding_sentence(answer: pd.DataFrame, survivors: pd.DataFrame | None = 
         parts.append("Under familywise control (Romano-Wolf step-down within each scenario's curve), the "
                      f"{curve[0]} specifications that stay significant number " + "; ".join(fw) + ".")
     return " ".join(parts)
+
+
+def headline_sentence(headline: dict) -> str:
+    """Why the shares above count significance by the headline inference: the calibration
+    suite's evidence (calibration/headline.json), with a warning when this run's own
+    calibration does not back the configured choice."""
+    text = (f"Significance in these tables is counted with the headline inference, {headline['headline']} "
+            "(config inference.headline): the method whose size the calibration suite found within Monte Carlo "
+            "error of the nominal level on every design of the study, with real leverage and heteroskedastic, "
+            "heavy-tailed and survey-sampling nulls (README, 'Which inference to trust'). This run's "
+            f"calibration: {headline['explanation']}")
+    if not headline.get("within_mc_error_everywhere", True):
+        text += (f" Caution: in this run's calibration {headline['headline']} was not within Monte Carlo error of "
+                 "the nominal size on every design; the methods that were are "
+                 + (", ".join(headline.get("methods_within_mc_error_everywhere") or []) or "none") + ".")
+    return text
+
+
+def oster_sentence(oster: pd.DataFrame) -> str:
+    """Oster's delta for the paper's Models 2 and 3 (multiverse/sensitivity/*_oster.csv): at
+    R_max = 1.3 R-tilde, and at the sweep's largest R_max; '' without the paper's models."""
+    if oster.empty:
+        return ""
+    parts = []
+    for (model, term), rows in oster.groupby(["model", "term"], sort=True):
+        cells = []
+        for scenario, g in rows.groupby("scenario", sort=False):
+            rule, top = g[g["r_max_rule"].astype(bool)], g.loc[g["r_max"].idxmax()]
+            if rule.empty:
+                continue
+            cells.append(f"{rule['delta'].iloc[0]:.2f} in '{scenario}' ({top['delta']:.2f} at R-max "
+                         f"{top['r_max']:.2f})")
+        if cells:
+            parts.append(f"Model {int(model)} ({term}): " + ", ".join(cells))
+    if not parts:
+        return ""
+    return ("Oster's delta, how many times as strong selection on unobservables would have to be as selection "
+            "on the observed controls to explain the paper's estimate away (R-max = 1.3 x the R-squared with "
+            "controls; above 1 is usually read as robust, and a negative value means the controls moved the "
+            "estimate away from zero): " + "; ".join(parts) + ". The sweep over R-max is in "
+            "multiverse/sensitivity/<scenario>_oster.csv.")
 
 
 def _concentration(survivors: pd.DataFrame | None, scenario: str, curve) -> str:

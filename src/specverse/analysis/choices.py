@@ -22,14 +22,14 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from .table import CHOICE_DIMENSIONS, CURVE_KEYS, PAPER_CHOICES, check_columns, usable_models
+from .table import CHOICE_DIMENSIONS, CURVE_KEYS, PAPER_CHOICES, check_columns, unusable_models, usable_models
 
 #: R's mad() constant, so the column reads as specr's.
 MAD_SCALE = 1.4826
 #: The row of a curve's models taken together (specr's ungrouped summary).
 ALL = ("all", "all models")
 COLUMNS = (*CURVE_KEYS, "dimension", "option", "post_selection", "models", "median", "mad", "q25", "q75",
-           "min", "max", "models_with_p", "share_significant")
+           "min", "max", "models_with_p", "share_significant", "models_not_usable")
 
 
 def describe(estimates: np.ndarray, p: np.ndarray, alpha: float) -> dict:
@@ -69,26 +69,31 @@ def choice_summary(models: pd.DataFrame, *, alpha: float, dimensions=CHOICE_DIME
     fixed_all = usable_models(models)
     with_post = usable_models(models, post_selection=True)
     post_all = with_post[with_post["post_selection"].astype(bool)]
+    # excluded, not converged or failed: counted beside the option they would have belonged to
+    bad_all = unusable_models(models)
     # every curve with a usable model, also one whose models are all post-selection
     # (sample: [no_influential]): its "all models" row then counts 0 fixed-sample models
     keys = sorted(set(with_post[list(CURVE_KEYS)].itertuples(index=False, name=None)))
     for key in keys:
         curve = dict(zip(CURVE_KEYS, key))
-        fixed, post = fixed_all, post_all
+        fixed, post, bad = fixed_all, post_all, bad_all
         for col, value in curve.items():
-            fixed, post = fixed[fixed[col] == value], post[post[col] == value]
+            fixed, post, bad = fixed[fixed[col] == value], post[post[col] == value], bad[bad[col] == value]
+        bad_post = bad["post_selection"].astype(bool).to_numpy()
         rows.append({**curve, "dimension": ALL[0], "option": ALL[1], "post_selection": False,
-                     **_stats(fixed, alpha)})
+                     **_stats(fixed, alpha), "models_not_usable": int((~bad_post).sum())})
         for dim in dimensions:
             for post_flag, group in ((False, fixed), (True, post)):
                 if dim != "sample" and post_flag:
                     continue  # post-selection models only under their own sample option
                 shown = [label(dim, str(o)) for o in group[dim]]
+                bad_shown = np.asarray([label(dim, str(o)) for o in bad[dim]], dtype=object)
                 paper = label(dim, PAPER_CHOICES[dim]) if dim in PAPER_CHOICES else None
                 for option in sorted(set(shown), key=lambda o: (o != paper, o)):
                     sel = np.asarray(shown) == option
                     rows.append({**curve, "dimension": dim, "option": option, "post_selection": post_flag,
-                                 **_stats(group[sel], alpha)})
+                                 **_stats(group[sel], alpha),
+                                 "models_not_usable": int(((bad_shown == option) & (bad_post == post_flag)).sum())})
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
 

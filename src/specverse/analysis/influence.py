@@ -32,12 +32,14 @@ import pandas as pd
 
 from specverse.engine import fit_rank_screened
 
-from .table import CHOICE_DIMENSIONS, PAPER_CHOICES, curves
+from .table import CHOICE_DIMENSIONS, PAPER_CHOICES, curves, left_out
 
 SUMMARY_STATS = (
     "n_models", "mean_estimate", "sampling_variance", "modelling_variance", "total_sd",
-    "robustness_ratio", "sign_stability", "share_significant",
+    "robustness_ratio", "sign_stability", "share_significant", "models_with_p",
 )
+#: What each curve's aggregate leaves out, reported beside it (analysis.table.left_out).
+LEFT_OUT = ("models_not_usable", "models_post_selection_apart")
 #: The ANCOVA baseline regressor is the outcome choice itself, not a control choice.
 NOT_CONTROLS = ("ni1_2006",)
 
@@ -51,6 +53,10 @@ def young_holsteen(estimate, std_error, p_two, alpha: float) -> dict:
     modelling = float(np.mean((b - mean) ** 2))
     total = float(np.sqrt(sampling + modelling))
     sign = 1.0 if mean >= 0 else -1.0
+    # Significance counts only models with a p-value (Huber has no resampled p): a model
+    # without one is not "not significant", it is outside the denominator, which is reported.
+    p = np.asarray(p_two, float)
+    have = np.isfinite(p)
     return {
         "n_models": int(b.size),
         "mean_estimate": mean,
@@ -59,7 +65,8 @@ def young_holsteen(estimate, std_error, p_two, alpha: float) -> dict:
         "total_sd": total,
         "robustness_ratio": mean / total if total > 0 else np.nan,
         "sign_stability": float(np.mean(np.sign(b) == sign) if mean != 0 else np.mean(b >= 0)),
-        "share_significant": float(np.mean(np.asarray(p_two, float) < alpha)),
+        "share_significant": float(np.mean(p[have] < alpha)) if have.any() else np.nan,
+        "models_with_p": int(have.sum()),
     }
 
 
@@ -161,10 +168,12 @@ def influence_table(specs: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
     dimension, option, statistic, value.
     """
     out = []
+    missing = left_out(specs)
     for (scenario, treatment, term), rows in curves(specs):
         key = {"scenario": scenario, "treatment": treatment, "term": term}
         yh = young_holsteen(rows["estimate_common"], rows["std_error_common"], rows["p_headline"], alpha)
-        for stat in SUMMARY_STATS:
+        yh.update(missing[(scenario, treatment, term)])
+        for stat in SUMMARY_STATS + LEFT_OUT:
             out.append({**key, "section": "summary", "dimension": "", "option": "", "statistic": stat,
                         "value": float(yh[stat])})
         reg = influence_regression(rows["estimate_common"], choice_dummies(rows))
@@ -183,13 +192,18 @@ def influence_table(specs: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
 
 
 def variance_table(specs: pd.DataFrame, n_interactions: int = 5) -> pd.DataFrame:
-    """variance_decomposition.csv: scenario, treatment, term, component, kind, share."""
+    """variance_decomposition.csv: scenario, treatment, term, component, kind, share, and per
+    curve the models decomposed and those left out (:data:`LEFT_OUT`)."""
     parts = []
+    missing = left_out(specs)
     for (scenario, treatment, term), rows in curves(specs):
         v = variance_shares(rows, n_interactions=n_interactions)
         v.insert(0, "term", term)
         v.insert(0, "treatment", treatment)
         v.insert(0, "scenario", scenario)
+        v["n_models"] = len(rows)
+        for name, count in missing[(scenario, treatment, term)].items():
+            v[name] = count
         parts.append(v)
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
-        columns=["scenario", "treatment", "term", "component", "kind", "share"])
+        columns=["scenario", "treatment", "term", "component", "kind", "share", "n_models", *LEFT_OUT])

@@ -41,7 +41,7 @@ from scipy import special  # the ufuncs scipy.stats evaluates, without its ~0.7 
 from specverse.engine import draw_pair_counts, method_rng, refit_on_counts, spec_seed
 from specverse.study.row_designs import build_designs
 
-from .table import usable_models
+from .table import unusable_models, usable_models
 
 QUANTILES = (0.025, 0.5, 0.975)
 #: One-sided p-values are clipped before the normal quantile so Stouffer's Z stays finite.
@@ -169,13 +169,15 @@ def joint_test_treatment(rows: pd.DataFrame, variants, *, draws: int, seed: int,
     """Joint tests of every curve (term) of one (scenario, treatment).
 
     ``rows`` are models (:mod:`.models`: one row per model and term, the analytic SE of the
-    studentizing type), usable and outside post-selection samples.  All of them are
+    studentizing type).  The usable ones outside post-selection samples are tested; the
+    others are counted (``n_not_usable``, ``n_post_selection_apart``).  All tested models are
     refitted together on the same draws (a two-term treatment reuses each refit for both
     terms); estimates and medians are on the common effect scale.  Returns ``(records,
     curves)``: the joint_tests.csv rows and, per term, the observed sorted curve against
     the null band on ``curve_points`` ranks.
     """
     scenario, treatment = rows["scenario"].iloc[0], rows["treatment"].iloc[0]
+    bad = unusable_models(rows)
     post = usable_models(rows, post_selection=True)
     terms = sorted(post["term"].unique())
     post = post[post["post_selection"]]
@@ -187,7 +189,8 @@ def joint_test_treatment(rows: pd.DataFrame, variants, *, draws: int, seed: int,
         # e.g. estimator: [huber], or a treatment whose fixed-sample fits all failed: said per term
         return ([{"scenario": scenario, "treatment": treatment, "term": term, "n_models": 0,
                   "n_excluded_huber": int(((rows["estimator"] == "huber") & (rows["term"] == term)).sum()),
-                  "n_post_selection_apart": int((post["term"] == term).sum()), "draws": draws, "alpha": alpha}
+                  "n_post_selection_apart": int((post["term"] == term).sum()),
+                  "n_not_usable": int((bad["term"] == term).sum()), "draws": draws, "alpha": alpha}
                  for term in terms], pd.DataFrame(columns=CURVE_COLUMNS))
     designs, where = build_designs(kept, variants, treatment)
     se_rows = kept["se_type"].astype(str).to_numpy()
@@ -215,6 +218,7 @@ def joint_test_treatment(rows: pd.DataFrame, variants, *, draws: int, seed: int,
             "n_models": len(part),
             "n_excluded_huber": int(((rows["estimator"] == "huber") & (rows["term"] == term)).sum()),
             "n_post_selection_apart": int((post["term"] == term).sum()),
+            "n_not_usable": int((bad["term"] == term).sum()),
             "draws": draws, "alpha": alpha, "dominant_sign": observed["dominant_sign"],
             "median_estimate": observed["median_estimate"], "p_median": pvals["p_median"],
             "n_significant": observed["n_significant"], "p_n_significant": pvals["p_n_significant"],
@@ -252,12 +256,13 @@ def _check_reproduces(kept: pd.DataFrame, b, se) -> None:
 def joint_tests(models: pd.DataFrame, variants: Mapping[str, pd.DataFrame], scenario: str, *,
                 draws: int, seed: int, alpha: float, treatment: str | None = None):
     """Every curve of one scenario (optionally one treatment): (tests, curves) DataFrames."""
-    sel = usable_models(models[models["scenario"] == scenario], post_selection=True)
+    sel = models[models["scenario"] == scenario]
     if treatment is not None:
         sel = sel[sel["treatment"] == treatment]
-    if sel.empty:
+    if usable_models(sel, post_selection=True).empty:
         raise ValueError(f"joint test: no usable specification for scenario {scenario!r}, treatment {treatment!r}")
     records, curves = [], []
+    # every model goes in, so each test can count the models it leaves out (n_not_usable)
     for _, rows in sel.groupby("treatment", sort=True):
         rec, cur = joint_test_treatment(rows, variants, draws=draws, seed=seed, alpha=alpha)
         records.extend(rec)

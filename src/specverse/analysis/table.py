@@ -59,14 +59,36 @@ def check_columns(df: pd.DataFrame, required, source) -> None:
         raise ValueError(f"{source}: missing column(s) {missing}")
 
 
+def _usable(models: pd.DataFrame) -> pd.Series:
+    return (models["status"] == "ok") & np.isfinite(models["estimate_common"]) & np.isfinite(
+        models["std_error_common"])
+
+
 def usable_models(models: pd.DataFrame, post_selection: bool = False) -> pd.DataFrame:
     """Models with status ok and a finite estimate and standard error (common scale);
     those of post-selection samples only when ``post_selection``."""
-    ok = (models["status"] == "ok") & np.isfinite(models["estimate_common"]) & np.isfinite(
-        models["std_error_common"])
+    ok = _usable(models)
     if not post_selection:
         ok &= ~models["post_selection"].astype(bool)
     return models.loc[ok]
+
+
+def unusable_models(models: pd.DataFrame) -> pd.DataFrame:
+    """What :func:`usable_models` leaves out whatever the sample: models excluded by a declared
+    rule, not converged or failed (status), or without a finite estimate or SE."""
+    return models.loc[~_usable(models)]
+
+
+def left_out(models: pd.DataFrame) -> dict[tuple, dict[str, int]]:
+    """Per curve key, the models an aggregate over :func:`curves` leaves out, and why:
+    ``models_not_usable`` (:func:`unusable_models`) and ``models_post_selection_apart``
+    (usable, but of a post-selection sample: summarised apart)."""
+    bad = unusable_models(models).groupby(list(CURVE_KEYS), sort=False).size()
+    post = usable_models(models, post_selection=True)
+    post = post[post["post_selection"].astype(bool)].groupby(list(CURVE_KEYS), sort=False).size()
+    keys = set(bad.index) | set(post.index) | set(models[list(CURVE_KEYS)].itertuples(index=False, name=None))
+    return {k: {"models_not_usable": int(bad.get(k, 0)), "models_post_selection_apart": int(post.get(k, 0))}
+            for k in keys}
 
 
 def curves(models: pd.DataFrame):

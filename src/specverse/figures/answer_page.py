@@ -160,6 +160,11 @@ def provenance_rows(record: Mapping | None) -> list[tuple[str, str]]:
     ]
 
 
+#: The headings of the front page's paragraphs after the verdict, in the order of ``sentences``.
+SECTION_TITLES = ("Robust is not the same as not mechanical", "Hidden confounders and familywise error",
+                  "Which inference to trust")
+
+
 def front_page(verdict: str, answer: pd.DataFrame, sentences: Sequence[str], *, note: str = "",
                provenance: Mapping | None = None, explorer: str | None = None, scale: str = "",
                run_dir: str = "") -> str:
@@ -170,8 +175,7 @@ def front_page(verdict: str, answer: pd.DataFrame, sentences: Sequence[str], *, 
            f'<p class="verdict"><strong>{html.escape(lead)}</strong> {html.escape(rest)}</p>']
     if note:
         out.append(f'<div class="note">{html.escape(note)}</div>')
-    titles = ["Robust is not the same as not mechanical", "Hidden confounders and familywise error"]
-    for title, sentence in zip(titles, sentences):
+    for title, sentence in zip(SECTION_TITLES, sentences):
         if sentence:
             out.append(f"<h3>{html.escape(title)}</h3><p>{html.escape(sentence)}</p>")
     out.append("<h3>Per treatment</h3>")
@@ -199,8 +203,7 @@ def answer_markdown(verdict: str, answer: pd.DataFrame, sentences: Sequence[str]
     out = ["# The answer", "", f"**{lead}** {rest}", ""]
     if note:
         out += [f"> **{note}**", ""]
-    for title, sentence in zip(["Robust is not the same as not mechanical",
-                                "Hidden confounders and familywise error"], sentences):
+    for title, sentence in zip(SECTION_TITLES, sentences):
         if sentence:
             out += [f"## {title}", "", sentence, ""]
     out += ["## Per treatment", ""]

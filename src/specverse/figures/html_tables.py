@@ -191,10 +191,12 @@ def report_pages(joint: pd.DataFrame, table2: pd.DataFrame, fit: pd.DataFrame, i
     ).reset_index()
     summary.columns.name = None
     summary, joint = with_curve(summary), with_curve(joint)
+    apart = [c for c in ("n_not_usable", "n_excluded_huber", "n_post_selection_apart") if c in joint]
+    joint = joint.assign(n_left_out=joint[apart].fillna(0).sum(axis=1).astype(int)) if apart else joint
     draws = int(joint["draws"].iloc[0]) if "draws" in joint and len(joint) else None
     floor = f" With {draws:,} null draws the smallest possible p is {fmt_p(1 / (1 + draws))}." if draws else ""
     joint_key = [*CURVE, Col("median_estimate", "median estimate"), Col("p_median", "p (median)"),
-                 Col("n_models", "models"), Col("n_significant", "significant"),
+                 Col("n_models", "models"), Col("n_left_out", "left out"), Col("n_significant", "significant"),
                  Col("p_n_significant", "p (significant)"), Col("stouffer_z", "Stouffer's Z", "number2"),
                  Col("p_stouffer", "p (Stouffer)")]
     t2_key = [Col("scenario", kind="text"), Col("model", kind="count"), Col("term", kind="text"),
@@ -207,7 +209,8 @@ def report_pages(joint: pd.DataFrame, table2: pd.DataFrame, fit: pd.DataFrame, i
                 Col("published_r_squared", "published R²", "number2"), Col("f_statistic", "F", "number2"),
                 Col("published_f_statistic", "published F", "number2")]
     yh_cols = [*CURVE, Col("mean_estimate", "mean estimate"), Col("robustness_ratio", "robustness ratio", "number2"),
-               Col("share_significant", "significant"), Col("sign_stability", "same sign", "share"),
+               Col("share_significant", "significant"), Col("models_with_p", "of models with a p", "count"),
+               Col("sign_stability", "same sign", "share"),
                Col("sampling_variance", "sampling variance", "number4"),
                Col("modelling_variance", "modelling variance", "number4")]
     return {
@@ -219,7 +222,9 @@ def report_pages(joint: pd.DataFrame, table2: pd.DataFrame, fit: pd.DataFrame, i
             "the number of models significant in the dominant sign and Stouffer's Z, each with p = (1 + null "
             "draws at least as extreme) / (1 + draws), the null removing the effect and resampling rows. "
             "A small p says the curve as a whole would be unlikely if the treatment had no effect; it does "
-            "not say why there is an effect (a mechanical one passes too)." + floor),
+            "not say why there is an effect (a mechanical one passes too). Left out: models excluded by a "
+            "declared rule or not converged, Huber models (no refit) and post-selection samples "
+            "(joint_tests.csv counts each)." + floor),
         "table2": html_page(
             "Table 2 replicated, beside the published values",
             people_table(table2, t2_key) + "<h3>Fit of each model</h3>" + people_table(fit, fit_cols)
@@ -233,7 +238,9 @@ def report_pages(joint: pd.DataFrame, table2: pd.DataFrame, fit: pd.DataFrame, i
             split_table(summary, yh_cols, CURVE), note(_scenarios(summary)),
             "On the common scale, one row per model: sampling variance = mean squared SE; modelling "
             "variance = variance of the estimates across models; robustness ratio = mean estimate / "
-            "total SD (above 2: the estimate stands out from both kinds of uncertainty)."),
+            "total SD (above 2: the estimate stands out from both kinds of uncertainty); significant = "
+            "share with a headline p below alpha, among the models that have one (Huber models have no "
+            "resampled p)."),
     }
 
 

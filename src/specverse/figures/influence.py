@@ -77,8 +77,8 @@ def plot_influence(table: pd.DataFrame, scenario: str, *, png, pdf=None, note: s
                      .assign(mean_estimate=s.get("mean_estimate", np.nan),
                              robustness_ratio=s.get("robustness_ratio", np.nan),
                              sign_stability=s.get("sign_stability", np.nan)))
-        ax.set_xlabel("Shift of the estimate when the choice is made\n(vs the paper's choice; others held fixed)",
-                      fontsize=7.5)
+        ax.set_xlabel("Shift of the estimate when the choice is made, in % change in NI1\nrelative to the "
+                      "2006 baseline (vs the paper's choice; others held fixed)", fontsize=7.5)
         ax.grid(axis="x", color="0.9", lw=0.6)
         ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
     for ax in axes.ravel()[len(keys):]:

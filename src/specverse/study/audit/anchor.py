@@ -222,7 +222,7 @@ def observed_panel(anchor: Anchor) -> Panel:
 def anchor_note(anchor: Anchor, settings: AuditSettings, codebook: pd.DataFrame | None) -> str:
     """The visible note: the audit's datasets are simulated, and which real columns anchor them."""
     head = (
-        f"SIMULATED BY DESIGN: {settings.replications} datasets per design of NI1 survey figures "
+        f"SIMULATED BY DESIGN: {settings.replications:,} datasets per design of NI1 survey figures "
         f"(binomial sampling error, {settings.respondents} respondents, design effect "
         f"{settings.design_effect:g}) and targets drawn by rule; no target has any effect except "
         f"in the causal design."

@@ -78,7 +78,7 @@ def run_verdict(analysis: pd.DataFrame, published_dir, settings: VerdictSettings
     clock["reachability"] = time.perf_counter()
     text = verdict_paragraph(published=published.summaries, probabilities=probs, posterior=post, models=models,
                              checks=checks, reach=reach, data_note=data_note(anchor.scenario),
-                             simulated=result.simulated)
+                             simulated=result.simulated, tolerance=settings.reproduce_tolerance)
     particles = pd.DataFrame(derived(result.params))
     particles["weight"] = result.weights
     paths = {name: out_dir / name for name in OUTPUTS}

@@ -38,6 +38,10 @@ def category(bayes_factor: float) -> tuple[str, str]:
     return CATEGORIES[-1][1:]
 
 
+def _sds(k: float) -> str:
+    return {1.0: "one", 2.0: "two", 3.0: "three"}.get(float(k), f"{k:g}")
+
+
 def _pct(p: float) -> str:
     return f"{100 * p:.0f}%"
 
@@ -86,12 +90,14 @@ def _reach_sentence(reach: pd.DataFrame, sd_change: float) -> str:
     if q_pub is not None:
         text += f", and {_pct(q_pub)} or more gives the published {published:.3f}"
     return text + (f"; with every target set that way the expected slope is {full['slope']:.2f} "
-                   f"with an R-squared of {full['r2']:.2f} (published .49).")
+                   f"with an R-squared of {full['r2']:.2f} (published {reach['published_r2'].iloc[0]:.2f}).")
 
 
 def verdict_paragraph(*, published: dict, probabilities: pd.DataFrame, posterior: pd.DataFrame,
                       models: pd.DataFrame, checks: pd.DataFrame, reach: pd.DataFrame,
-                      data_note: str, simulated: int) -> str:
+                      data_note: str, simulated: int, tolerance: float = 2.0) -> str:
+    """The verdict in one paragraph; ``tolerance``: the sampling SDs within which a simulated
+    number counts as reproducing a published one (verdict.reproduce_tolerance)."""
     probs = probabilities.set_index("quantity")
     pos = probs.loc["P(effect_stretch > 0)"]
     half = probs.loc[[q for q in probs.index if q.startswith("P(effect_stretch >= ")][0]]
@@ -107,9 +113,9 @@ def verdict_paragraph(*, published: dict, probabilities: pd.DataFrame, posterior
     shift = (f"by a factor of {bf_any:.1f}" if bf_any >= 1 else
              f"towards no effect by a factor of {1 / bf_any:.1f}")
     lines = [
-        f"Could the paper's headline numbers, a stretch slope of +{slope:.3f} (robust SE {se:.3f}) with "
+        f"Could the paper's headline numbers, a stretch slope of {slope:+.3f} (robust SE {se:.3f}) with "
         f"R-squared rising from {published['m2_r2']:.2f} to {published['m3_r2']:.2f}, and a target_on "
-        f"coefficient of +{published['m2_target_on_coef']:.3f} (SE {published['m2_target_on_se']:.3f}), have "
+        f"coefficient of {published['m2_target_on_coef']:+.3f} (SE {published['m2_target_on_se']:.3f}), have "
         f"arisen with no effect of targets at all? {head}. {reason}.",
         f"Fitting a simulation of the whole study to the published Tables 1 and 2 ({simulated:,} simulated "
         f"studies), the probability that tougher targets truly improved cohesion (a stretch effect above "
@@ -126,7 +132,7 @@ def verdict_paragraph(*, published: dict, probabilities: pd.DataFrame, posterior
         f"({sd['q05']:.1f} to {sd['q95']:.1f}).",
         f"Of the studies simulated from the fitted worlds, {_pct(used['share_within_tolerance'])} reproduce "
         f"every number the fit used at once, and {_pct(every['share_within_tolerance'])} every published "
-        f"number including the minima and maxima (each within two sampling standard deviations)"
+        f"number including the minima and maxima (each within {_sds(tolerance)} sampling standard deviations)"
         + (f"; among those in which targets did nothing, {_pct(used['share_within_tolerance_no_effect'])} "
            f"and {_pct(every['share_within_tolerance_no_effect'])}"
            if np.isfinite(used["share_within_tolerance_no_effect"]) else "") + ".",
