@@ -18,7 +18,10 @@ REPO = Path(__file__).resolve().parents[1]
     ({"data": {"source": "embedded"}}, ["config/config.yaml"], "embedded-default"),
     ({"data": {"source": "embedded"}}, ["config/test.yaml"], "embedded-test"),
     ({"data": {"source": "csv", "path": "/home/me/My Areas 2008.csv"}}, ["my.yaml"], "My_Areas_2008-my"),
-    ({"data": {"source": "csv", "path": "areas.csv"}}, ["config/test.yaml", "mine.yaml"], "areas-mine"),
+    ({"data": {"source": "csv", "path": "areas.csv"}}, ["config/test.yaml", "mine.yaml"], "areas-test+mine"),
+    # the same data and last file, but another layering: another run, never the same folder
+    ({"data": {"source": "csv", "path": "areas.csv"}}, ["mine.yaml"], "areas-mine"),
+    ({"data": {"source": "embedded"}}, ["config/full.yaml", "config/test.yaml"], "embedded-full+test"),
     ({"run": "pilot.v2", "data": {"source": "csv", "path": "areas.csv"}}, ["mine.yaml"], "pilot.v2"),
 ])
 def test_run_names(config, files, expected):

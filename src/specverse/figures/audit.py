@@ -1,7 +1,7 @@
 """Figures of the mechanical-bias audit: null slope distributions and the discrimination plot.
 
 Both figures show simulated datasets only; each carries the audit's anchor note
-(``results/audit/calibration.csv``, quantity ``anchor_note``) in red at the bottom.
+(``results/<run>/audit/calibration.csv``, quantity ``anchor_note``) in red at the bottom.
 Titles state the audit's answer, computed from its tables.  The discrimination view
 groups the specifications into families (one treatment coefficient; medians and ranges
 over its baselines and outcomes); :func:`discrimination_detail` is the table of every

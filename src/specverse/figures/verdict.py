@@ -1,4 +1,4 @@
-"""Figures of the verdict, drawn only from its CSV outputs (results/verdict/):
+"""Figures of the verdict, drawn only from its CSV outputs (results/<run>/verdict/):
 
 * :func:`posterior_figure` -- the two true effects' posteriors, the spike at 0 drawn as its
   own bar (posterior mass beside the prior's), the published estimates marked

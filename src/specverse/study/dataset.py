@@ -125,7 +125,7 @@ def build_dataset(config: dict, data_dir="data") -> tuple[pd.DataFrame, pd.DataF
 
 
 def read_analysis(path) -> pd.DataFrame:
-    """results/data/analysis.csv with schema dtypes (empty cells are NaN)."""
+    """results/<run>/data/analysis.csv with schema dtypes (empty cells are NaN)."""
     raw = pd.read_csv(path, dtype=str, keep_default_na=False)
     out = schema.coerce(raw)
     out["scenario"] = raw["scenario"].astype(str).to_numpy()

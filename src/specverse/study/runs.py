@@ -1,8 +1,9 @@
 """Where a run writes: ``results/<run>/``, named for its data and its config, so that the
 outputs (and the report) of two runs never mix.
 
-The name is ``<data>-<config>``: ``embedded`` or the stem of the user's CSV, then the stem
-of the last ``--configfile`` (``default`` for config/config.yaml alone).  ``run: NAME`` in
+The name is ``<data>-<config>``: ``embedded`` or the stem of the user's CSV, then the stems
+of the ``--configfile`` files joined by ``+`` (``default`` for config/config.yaml alone), so
+``test.yaml mine.yaml`` and ``mine.yaml`` alone are two runs.  ``run: NAME`` in
 a config names the run explicitly -- needed when one config file is run with different
 ``--config`` overrides.  Pure Python: the Snakefile and ``make`` (through ``python -m
 specverse.study.runs``) compute the same name.
@@ -32,8 +33,8 @@ def run_name(config: Mapping, configfiles: Sequence[str | Path] = ()) -> str:
     data = config.get("data") or {}
     source = "embedded" if data.get("source", "embedded") == "embedded" else Path(str(data.get("path"))).stem
     configs = [Path(p) for p in configfiles if Path(p).as_posix() not in (DEFAULT_CONFIG, f"./{DEFAULT_CONFIG}")]
-    setup = configs[-1].stem if configs else "default"
-    return "-".join(_slug(part) for part in (source, setup))
+    setup = "+".join(_slug(c.stem) for c in configs) if configs else "default"
+    return f"{_slug(source)}-{setup}"
 
 
 def run_dir(config: Mapping, configfiles: Sequence[str | Path] = ()) -> str:

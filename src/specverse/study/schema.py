@@ -1,6 +1,6 @@
 """The analysis schema as data, and the validator for a user's own file.
 
-One row per area. The same schema describes results/data/analysis.csv (which adds
+One row per area. The same schema describes results/<run>/data/analysis.csv (which adds
 `scenario`) and the CSV a user passes with ``data: {source: csv, path: FILE}``.
 `validate_user_file` collects every violation before raising, so a user fixes the
 file in one pass instead of one error at a time.  Rows are numbered as a spreadsheet

@@ -1,7 +1,7 @@
 """The visible note that every figure and table built on simulated columns carries.
 
 The embedded dataset mixes observed public figures with columns simulated to
-match the paper's Table 1 (see results/data/codebook.csv, column ``provenance``).
+match the paper's Table 1 (see results/<run>/data/codebook.csv, column ``provenance``).
 A reader must never mistake a result on those columns for a finding about real
 areas, so every output names the simulated columns and the scenario.  A user's
 own data (scenario ``observed``) carries no note.

@@ -4,7 +4,7 @@ and the Table 2 controls (embedded data or a user's file).
 Only these columns are read.  In the embedded data ``ni1_2008`` is the real Place
 Survey 2008 figure (observed); deprivation and the population columns are approximate,
 ``nrf_area`` is a proxy and the three diversity indices are SIMULATED
-(``results/data/codebook.csv``).  The embedded data's own 2006 figures, targets and
+(``results/<run>/data/codebook.csv``).  The embedded data's own 2006 figures, targets and
 stretches are simulated too and are never used here: the verdict simulates them.
 """
 
