@@ -7,8 +7,18 @@ rule build_dataset:
     input:
         build_dataset_inputs(),
     output:
-        analysis=results("data/analysis.csv"),
-        codebook=results("data/codebook.csv"),
+        analysis=report(
+            results("data/analysis.csv"),
+            caption="../report/data_analysis.rst",
+            category="02 Replication of the paper",
+            labels={"table": "the analysis data (CSV)"},
+        ),
+        codebook=report(
+            results("data/codebook.csv"),
+            caption="../report/data_codebook.rst",
+            category="02 Replication of the paper",
+            labels={"table": "codebook: every column's source and provenance (CSV)"},
+        ),
     log:
         results("logs/data/build_dataset.log"),
     benchmark:

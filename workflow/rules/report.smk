@@ -29,7 +29,12 @@ rule answer:
         ),
         markdown=results("report/answer.md"),
         table=results("report/answer.csv"),
-        survivors=results("report/familywise_survivors.csv"),
+        survivors=report(
+            results("report/familywise_survivors.csv"),
+            caption="../report/familywise_survivors.rst",
+            category="10 How strong a hidden confounder would have to be",
+            labels={"table": "Romano-Wolf survivors per choice (CSV)"},
+        ),
     log:
         results("logs/report/answer.log"),
     benchmark:
