@@ -471,3 +471,15 @@ def test_calibration_data_and_title(tmp_path, drawn):
                                                                                    "inside_band"].any()
     assert "every design and error model: wild bootstrap" in _title(drawn[0])
     assert "R \u2265 1,000 null replications" in _title(drawn[0])
+
+
+def test_rank_axes_print_thousands_separators(tmp_path, drawn):
+    """A curve of more than 1,000 models labels its rank axis 1,000 and 2,000, not 1000."""
+    specs = fx.models(size="small")
+    one = specs[(specs["scenario"] == "causal") & (specs["treatment"] == "target_on")]
+    big = pd.concat([one.assign(model_id=one["model_id"] + f"_{i}") for i in range(30)], ignore_index=True)
+    curve.plot_curve(big, "causal", "target_on", png=tmp_path / "c.png")
+    fig = drawn[0]
+    fig.canvas.draw()
+    labels = [t.get_text() for ax in fig.axes for t in ax.get_xticklabels() if t.get_text()]
+    assert any("," in t for t in labels) and not any(t.isdigit() and len(t) >= 4 for t in labels), labels

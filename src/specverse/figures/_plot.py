@@ -62,6 +62,13 @@ def add_note(fig, note: str, width: int = 150) -> None:
     )
 
 
+def thousands(axis) -> None:
+    """Tick labels of a count axis (ranks, models) with thousands separators: 2,500, not 2500."""
+    from matplotlib.ticker import FuncFormatter
+
+    axis.set_major_formatter(FuncFormatter(lambda value, _pos: f"{value:,.0f}"))
+
+
 def title_lines(text: str, width_in: float, fontsize: float) -> str:
     """``text`` wrapped to a figure ``width_in`` inches wide at ``fontsize`` (bold), so that a
     title written for a wide figure does not run off a narrow one; explicit line breaks

@@ -201,6 +201,8 @@ def plot_sample_sizes(models: pd.DataFrame, scenario: str, *, png, pdf=None, not
         if r == 0:
             side.set_title("n per sample option (range; dot: median)", fontsize=8)
     axes[-1, 0].set_xlabel("models, ranked by estimate as in the specification curve (1 = smallest)", fontsize=8)
+    for ax in axes[:, 0]:
+        _plot.thousands(ax.xaxis)
     handles = [_plot.plt.Line2D([], [], color=palette[s], lw=4, label=s) for s in samples]
     fig.legend(handles=handles, loc="upper left", ncol=len(samples), fontsize=8, frameon=False,
                title="sample option", title_fontsize=8, alignment="left", bbox_to_anchor=(0.06, 1 - 0.55 / height))

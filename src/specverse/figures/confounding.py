@@ -65,6 +65,7 @@ def plot_robustness_curve(models: pd.DataFrame, scenario: str, *, png, pdf=None,
         bottom.set_yscale("log")
         bottom.set_ylim(0.05, 2e3)
         bottom.set_xlabel("models, sorted by estimate (as the curve)", fontsize=8)
+        _plot.thousands(bottom.xaxis)
         bottom.grid(axis="y", color="0.9", lw=0.6)
         if j == 0:
             top.set_ylabel("robustness value\n(share of residual variance)", fontsize=8)

@@ -210,6 +210,7 @@ def _draw_indicators(ax, cur: pd.DataFrame, max_bins: int):
         ax.axvline(paper["rank"].iloc[0] + 0.5, color="gold", lw=1.2)
     ax.set_xlim(0, S)
     binned = len(edges) - 1 < S
+    _plot.thousands(ax.xaxis)
     ax.set_xlabel(
         f"Specifications sorted by estimate (rank 1 to {S:,})"
         + (f"; choices shaded by share within {len(edges) - 1} bins" if binned else "")
@@ -363,6 +364,7 @@ def plot_pvalue_curve(models: pd.DataFrame, scenario: str, treatment: str, *, pn
                              f"(blue = positive estimate, orange = negative; dashed line p = {fmt.level(alpha)})",
                              fontsize=9)
         axes[-1, j].set_xlabel(f"Specifications sorted by estimate (rank 1 to {S:,}), as in the specification curve")
+        _plot.thousands(axes[-1, j].xaxis)
     fig.suptitle(title, fontsize=11, fontweight="bold", y=1 - 0.08 / height, va="top")
     _plot.add_note(fig, note)
     _plot.save_figure(fig, png, pdf, data=pvalue_data(sorted_by_term, methods))
