@@ -224,3 +224,18 @@ def test_bad_published_table_stops_the_run_before_any_job(repo):
     proc = run_snakemake(repo, "-n", "--cores", "1", "--configfile", TEST_CONFIG, "tables.yaml")
     _clean_failure(repo, proc, "config verdict.published: my_tables/table2.csv: row ",
                    "robust_se must be > 0, got -0.09")
+
+
+@pytest.mark.slow
+def test_data_of_other_areas_than_the_published_study_stop_the_verdict_at_parse_time(repo, make_areas):
+    """The verdict judges the published tables of 150 areas: a file of 40 stops the run
+    before any job, saying what to do; with verdict.enabled: false the run is planned."""
+    make_areas(n=40, seed=3).to_csv(repo / "forty.csv", index=False)
+    (repo / "forty.yaml").write_text("data:\n  source: csv\n  path: forty.csv\n")
+    proc = run_snakemake(repo, "-n", "--cores", "1", "--configfile", TEST_CONFIG, "forty.yaml")
+    _clean_failure(repo, proc, "config verdict: the verdict conditions on published tables whose Models 1 and 2 "
+                   "have N = 150 areas", "but forty.csv has 40", "set verdict.enabled: false")
+    (repo / "forty.yaml").write_text("data:\n  source: csv\n  path: forty.csv\nverdict:\n  enabled: false\n")
+    proc = run_snakemake(repo, "-n", "--cores", "1", "--configfile", TEST_CONFIG, "forty.yaml")
+    assert proc.returncode == 0, describe(proc)
+    assert "verdict" not in [ln.split()[0] for ln in proc.stdout.splitlines() if ln.strip()]

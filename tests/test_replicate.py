@@ -178,7 +178,8 @@ def test_workflow_embedded_user_and_malformed(tmp_path, make_areas):
     # in its own folder, beside the demo run's, which it leaves untouched (runs never mix).
     user = work / "theirs.csv"
     make_areas(n=80, seed=11).to_csv(user, index=False)
-    (work / "mine.yaml").write_text(f"data:\n  source: csv\n  path: {user}\n")
+    # 80 made-up areas are not the published study's 150: no verdict (a parse-time error otherwise)
+    (work / "mine.yaml").write_text(f"data:\n  source: csv\n  path: {user}\nverdict:\n  enabled: false\n")
     run = snakemake(work, *targets("theirs-mine"), "--configfile", "mine.yaml")
     assert run.returncode == 0, run.stderr
     theirs = work / "results/theirs-mine"

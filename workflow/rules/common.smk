@@ -138,11 +138,18 @@ def paper_oster_tables():
 # --- verdict stage
 
 
+def verdict_enabled():
+    return config["verdict"]["enabled"]
+
+
 def published_tables():
     """The three published tables the verdict is conditioned on (verdict.published, else the
     package's), validated at parse time like a user's data file: a malformed or
-    inconsistent table stops the run, naming file, row and rule, before any job. As the
-    verdict's inputs, an edited table re-runs it."""
+    inconsistent table, or a data file of other areas than the tables' study, stops the
+    run, naming file, row and rule, before any job. As the verdict's inputs, an edited
+    table re-runs it. None when the verdict is off."""
+    if not verdict_enabled():
+        return []
     from specverse.study.verdict.published import (
         TABLE1,
         TABLE2,
@@ -154,13 +161,22 @@ def published_tables():
 
     directory = config["verdict"]["published"] or default_directory()
     try:
-        read_published(directory, config["verdict"]["target_areas"])
+        published = read_published(directory, config["verdict"]["target_areas"])
     except PublishedTableError as err:
         stop(f"config verdict.published: {err}")
+    if config["data"]["source"] == "csv":
+        from specverse.study.schema import validate_user_file
+
+        path = config["data"]["path"]  # valid: data.smk checked it first
+        if (areas := len(validate_user_file(path))) != published.n_areas:
+            stop(
+                f"config verdict: the verdict conditions on published tables whose Models 1 and 2 have "
+                f"N = {published.n_areas} areas ({Path(directory) / TABLE2_FIT}), but {path} has {areas}: "
+                "it can only judge a study of the same areas. Point verdict.published at your own "
+                "study's published tables (same format), or set verdict.enabled: false to run "
+                "everything else without it."
+            )
     return [str(Path(directory) / name) for name in (TABLE1, TABLE2, TABLE2_FIT)]
-
-
-PUBLISHED_TABLES = published_tables()
 
 
 # --- final targets
@@ -207,8 +223,6 @@ def final_outputs(wildcards):
         *rules.answer.output,
         *rules.calibration.output,
         *rules.figure_calibration.output,
-        *rules.verdict.output,
-        *rules.figure_verdict.output,
         *rules.provenance.output,
         *rules.explorer.output,
         *rules.choice_summary.output,
@@ -221,6 +235,8 @@ def final_outputs(wildcards):
         targets += expand(rules.figure_nulls.output, **per_scenario)
         targets += expand(rules.paper_sensitivity.output, **per_scenario)
         targets += expand(rules.figure_confounding.output, **per_scenario)
-    if config["verdict"]["calibration"]["in_run"]:
-        targets += rules.verdict_calibration.output
+    if verdict_enabled():
+        targets += [*rules.verdict.output, *rules.figure_verdict.output]
+        if config["verdict"]["calibration"]["in_run"]:
+            targets += rules.verdict_calibration.output
     return targets

@@ -15,7 +15,7 @@ rule answer:
         joint=results("multiverse/joint_tests.csv"),
         influence=results("multiverse/influence.csv"),
         discrimination=results("audit/discrimination.csv"),
-        verdict=results("verdict/verdict.md"),
+        verdict=results("verdict/verdict.md") if verdict_enabled() else [],
         codebook=results("data/codebook.csv"),
         provenance=results("provenance.json"),
         oster=paper_oster_tables(),

@@ -1,5 +1,8 @@
 # Stage: verdict. Which simulated worlds -- with and without an effect of targets --
 # reproduce the paper's published Tables 1 and 2? (specverse.study.verdict, docs/verdict.md)
+# Checked at parse time, after the data file (data.smk): the tables, and that the data are
+# the same areas as the tables' study.
+PUBLISHED_TABLES = published_tables()
 
 
 rule verdict:

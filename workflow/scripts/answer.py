@@ -14,6 +14,7 @@ import pyarrow.parquet as pq  # noqa: E402
 from specverse import io  # noqa: E402
 from specverse.analysis.answer import (  # noqa: E402
     answer_table, confounding_sentence, familywise_by_choice, headline_sentence, mechanical_sentence, oster_sentence,
+    verdict_off_paragraph,
 )
 from specverse.analysis.table import CHOICE_DIMENSIONS  # noqa: E402
 from specverse.figures.answer_page import answer_markdown, front_page  # noqa: E402
@@ -34,7 +35,8 @@ sentences = [mechanical_sentence(answer, alpha), confounding_sentence(answer, su
 sentences[-1] = " ".join(filter(None, [sentences[-1], oster_sentence(oster)]))
 sentences.append(headline_sentence(json.loads(Path(inp.headline).read_text())))
 note = simulated_note(pd.read_csv(inp.codebook), list(answer["scenario"].dropna().unique()))
-verdict = Path(inp.verdict).read_text(encoding="utf-8")
+# verdict.enabled: false leaves the verdict out of the run; the page says so first
+verdict = Path(inp.verdict).read_text(encoding="utf-8") if inp.verdict else verdict_off_paragraph()
 provenance = json.loads(Path(inp.provenance).read_text())
 
 io.write_csv(answer, out.table)

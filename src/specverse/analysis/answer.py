@@ -325,6 +325,16 @@ def confounding_sentence(answer: pd.DataFrame, survivors: pd.DataFrame | None = 
     return " ".join(parts)
 
 
+def verdict_off_paragraph() -> str:
+    """What the front page opens with when the run has no verdict (verdict.enabled: false)."""
+    return ("Could this study's headline numbers have arisen without any effect of targets? This run "
+            "does not answer that: its verdict is switched off (verdict.enabled: false), because the "
+            "verdict judges a set of published tables and these data are not the areas those tables "
+            "describe (docs/verdict.md; verdict.published takes another study's tables). What the "
+            "specifications themselves can and cannot say follows, with the audit's evidence on how "
+            "target-setting alone can produce a positive stretch slope.\n")
+
+
 def headline_sentence(headline: dict) -> str:
     """Why the shares above count significance by the headline inference: the calibration
     suite's evidence (calibration/headline.json), with a warning when this run's own

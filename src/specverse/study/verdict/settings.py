@@ -52,6 +52,7 @@ class VerdictSettings:
     reachability: ReachSettings = field(default_factory=ReachSettings)
     calibration: CalibrationSettings = field(default_factory=CalibrationSettings)
     priors: dict = field(default_factory=dict)  # {parameter: {low, high, spike}} overrides
+    enabled: bool = True  # false: no verdict stage (the data are not the published study's areas)
 
     @classmethod
     def from_config(cls, config: dict) -> "VerdictSettings":
