@@ -147,7 +147,7 @@ def published_tables():
     package's), validated at parse time like a user's data file: a malformed or
     inconsistent table, or a data file of other areas than the tables' study, stops the
     run, naming file, row and rule, before any job. As the verdict's inputs, an edited
-    table re-runs it. None when the verdict is off."""
+    table re-runs it. An empty list when the verdict is off."""
     if not verdict_enabled():
         return []
     from specverse.study.verdict.published import (
