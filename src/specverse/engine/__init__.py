@@ -20,7 +20,7 @@ The public names load on first use (PEP 562), so that parse-time code (the Snake
 the multiverse plan) can read :mod:`.vocabulary` without importing numpy.
 """
 
-from importlib import import_module
+from specverse.lazy import lazy_getattr
 
 #: public name -> the module that defines it
 _API = {
@@ -61,12 +61,7 @@ _API = {
 __all__ = sorted(_API)
 
 
-def __getattr__(name: str):
-    if name not in _API:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(_API[name], __name__), name)
-    globals()[name] = value  # later lookups skip this function
-    return value
+__getattr__ = lazy_getattr(__name__, _API)
 
 
 def __dir__():

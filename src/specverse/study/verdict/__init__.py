@@ -19,25 +19,20 @@ workflow can validate published tables at parse time through ``published`` cheap
 
 from __future__ import annotations
 
-import importlib
+from specverse.lazy import lazy_getattr
 
 #: Public name -> the module that defines it (loaded on first use).
 _HOMES = {
-    "AbcSettings": "inference",
-    "CalibrationSettings": "settings",
-    "PARAMETERS": "priors",
-    "PublishedTableError": "published",
-    "ReachSettings": "settings",
-    "VerdictSettings": "settings",
-    "OUTPUTS": "run",
-    "prepare": "run",
-    "run_verdict": "run",
-    "run_calibration": "run",
+    "AbcSettings": ".inference",
+    "CalibrationSettings": ".settings",
+    "PARAMETERS": ".priors",
+    "PublishedTableError": ".published",
+    "ReachSettings": ".settings",
+    "VerdictSettings": ".settings",
+    "OUTPUTS": ".run",
+    "prepare": ".run",
+    "run_verdict": ".run",
+    "run_calibration": ".run",
 }
 __all__ = sorted(_HOMES)
-
-
-def __getattr__(name: str):
-    if name not in _HOMES:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f".{_HOMES[name]}", __name__), name)
+__getattr__ = lazy_getattr(__name__, _HOMES)
