@@ -19,15 +19,15 @@ for _v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import argparse  # noqa: E402
 import json  # noqa: E402
-import statistics  # noqa: E402
 import sys  # noqa: E402
-import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 import statsmodels.api as sm  # noqa: E402
 import yaml  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
+
+from paired_timing import paired_many  # noqa: E402  (bench/, the script's folder)
 
 from specverse.engine import stream  # noqa: E402
 from specverse.study.dataset import build_dataset  # noqa: E402
@@ -88,22 +88,16 @@ def main(argv=None):
         gap = float(np.max(np.abs(peer - ours[valid]) / np.maximum(1.0, np.abs(peer))))
         if gap > 1e-8:
             raise SystemExit(f"the peer's summaries differ from ours by {gap:.2e}: not comparable")
-        simulate_summaries(design, params, rng)  # warm up
-        rounds = []
-        for _ in range(args.rounds):
-            t0 = time.perf_counter()
-            simulate_summaries(design, params, rng)
-            t1 = time.perf_counter()
-            worlds_only = simulate_worlds(design, params, rng)
-            t2 = time.perf_counter()
-            for r in valid:
-                one_study(worlds, r, design.controls)
-            t3 = time.perf_counter()
-            rounds.append({"ours": args.batch / (t1 - t0), "worlds_only": args.batch / (t2 - t1),
-                           "peer": len(valid) / (t3 - t2)})
-            del worlds_only
-    med = {k: statistics.median(r[k] for r in rounds) for k in rounds[0]}
-    ratio = statistics.median(r["ours"] / r["peer"] for r in rounds)
+        # ours (a batch) and the worlds alone, each timed right before the peer in every round;
+        # the peer's time is scaled to the batch, so a time ratio is a ratio of studies per second
+        peer_s, ours = paired_many(
+            {"ours": lambda: simulate_summaries(design, params, rng),
+             "worlds_only": lambda: simulate_worlds(design, params, rng)},
+            lambda: [one_study(worlds, r, design.controls) for r in valid],
+            args.rounds, scale=args.batch / len(valid), inner=1)
+    med = {"ours": args.batch / ours["ours"][0], "worlds_only": args.batch / ours["worlds_only"][0],
+           "peer": args.batch / peer_s}
+    ratio = ours["ours"][1]
     out = {
         "simulated_studies_per_second": med["ours"],
         "peer_studies_per_second": med["peer"],
