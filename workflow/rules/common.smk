@@ -104,13 +104,14 @@ def calibration_baseline():
 
 
 def validate_user_data(config):
-    """Fail at parse time, before any job or output, when a user's CSV breaks the schema."""
+    """Fail at parse time, before any job or output, when a user's CSV breaks the schema;
+    its number of areas (None for the embedded data), which the verdict checks."""
     if config["data"]["source"] != "csv":
-        return
+        return None
     from specverse.study.schema import SchemaError, validate_user_file
 
     try:
-        validate_user_file(config["data"]["path"])
+        return len(validate_user_file(config["data"]["path"]))
     except SchemaError as err:
         stop(str(err))
 
@@ -164,18 +165,15 @@ def published_tables():
         published = read_published(directory, config["verdict"]["target_areas"])
     except PublishedTableError as err:
         stop(f"config verdict.published: {err}")
-    if config["data"]["source"] == "csv":
-        from specverse.study.schema import validate_user_file
-
-        path = config["data"]["path"]  # valid: data.smk checked it first
-        if (areas := len(validate_user_file(path))) != published.n_areas:
-            stop(
-                f"config verdict: the verdict conditions on published tables whose Models 1 and 2 have "
-                f"N = {published.n_areas} areas ({Path(directory) / TABLE2_FIT}), but {path} has {areas}: "
-                "it can only judge a study of the same areas. Point verdict.published at your own "
-                "study's published tables (same format), or set verdict.enabled: false to run "
-                "everything else without it."
-            )
+    # USER_AREAS: the user's file, validated and counted by data.smk (included before)
+    if USER_AREAS is not None and USER_AREAS != published.n_areas:
+        stop(
+            f"config verdict: the verdict conditions on published tables whose Models 1 and 2 have "
+            f"N = {published.n_areas} areas ({Path(directory) / TABLE2_FIT}), but {config['data']['path']} "
+            f"has {USER_AREAS}: it can only judge a study of the same areas. Point verdict.published at "
+            "your own study's published tables (same format), or set verdict.enabled: false to run "
+            "everything else without it."
+        )
     return [str(Path(directory) / name) for name in (TABLE1, TABLE2, TABLE2_FIT)]
 
 

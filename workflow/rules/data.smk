@@ -1,6 +1,6 @@
 # Stage: data. The analysis dataset (one row per area x scenario) and its codebook, from
 # the committed public figures plus simulated columns, or from a user's own CSV.
-validate_user_data(config)
+USER_AREAS = validate_user_data(config)
 
 
 rule build_dataset:
