@@ -5,14 +5,11 @@ other areas than the published study's runs without the verdict, saying so first
 from __future__ import annotations
 
 import hashlib
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from _workflow_sandbox import TEST_CONFIG, TEST_RUN
+from _workflow_sandbox import TEST_CONFIG, TEST_RUN, describe, run_snakemake
 
 USER_RUN = "results/theirs-test+mine"
 
@@ -29,12 +26,10 @@ def test_a_users_run_beside_the_demo_run_never_mixes(test_config_run, make_areas
     demo_before = _digests(work / TEST_RUN)
     make_areas(n=80, seed=11).to_csv(work / "theirs.csv", index=False)
     (work / "mine.yaml").write_text("data:\n  source: csv\n  path: theirs.csv\nverdict:\n  enabled: false\n")
-    env = dict(os.environ)
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    snake = [sys.executable, "-m", "snakemake", "--configfile", TEST_CONFIG, "mine.yaml"]
-    for args in ([*snake, "--cores", "2"], [*snake, "--cores", "1", "--report", f"{USER_RUN}/report.html"]):
-        proc = subprocess.run(args, cwd=work, env=env, capture_output=True, text=True, timeout=1200)
-        assert proc.returncode == 0, proc.stderr[-4000:]
+    configs = ("--configfile", TEST_CONFIG, "mine.yaml")
+    for args in (("--cores", "2"), ("--cores", "1", "--report", f"{USER_RUN}/report.html")):
+        proc = run_snakemake(work, *configs, *args, timeout_s=1200)
+        assert proc.returncode == 0, describe(proc)
     # the demo run's folder, report included, is untouched; the user's run has its own
     assert _digests(work / TEST_RUN) == demo_before
     user = work / USER_RUN
