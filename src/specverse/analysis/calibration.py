@@ -29,7 +29,7 @@ import pandas as pd
 from scipy import stats
 
 from specverse.engine import ERROR_MODELS, null_outcomes, replicate_inference, replication_seeds
-from specverse.engine import NO_INTERVAL
+from specverse.engine import NO_INTERVAL, map_in_processes
 from specverse.engine import REPLICATION_METHODS as METHODS
 from specverse.study.calibration_designs import DESIGNS, build_designs, design_table
 
@@ -138,13 +138,7 @@ def run_calibration(variant: pd.DataFrame, settings: CalibrationSettings, source
     designs = build_designs(variant, settings.designs, respondents=settings.respondents,
                             design_effect=settings.design_effect, source=source)
     units = [(d, em) for d in designs for em in settings.error_models]
-    if n_jobs > 1 and len(units) > 1:
-        from joblib import Parallel, delayed
-
-        parts = Parallel(n_jobs=min(n_jobs, len(units)), backend="loky")(
-            delayed(_calibrate_unit)(d, em, settings) for d, em in units)
-    else:
-        parts = [_calibrate_unit(d, em, settings) for d, em in units]
+    parts = map_in_processes(_calibrate_unit, [(d, em, settings) for d, em in units], n_jobs)
     size = pd.DataFrame([r for part in parts for r in part[0]])[SIZE_COLUMNS]
     coverage = pd.DataFrame([r for part in parts for r in part[1]])[COVERAGE_COLUMNS]
     diag = pd.DataFrame([r for part in parts for r in part[2]])

@@ -47,6 +47,7 @@ _API = {
     "stream": ".seeds",
     "single_blas_thread": ".threads",
     "release_freed_memory": ".threads",
+    "map_in_processes": ".threads",
     "TIE_RTOL": ".resampling.studentized",
     "replicate_inference": ".replications",
     "replication_seeds": ".replications",

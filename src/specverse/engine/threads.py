@@ -12,6 +12,8 @@
   VM.  Results are unaffected.  Set ``SPECVERSE_MALLOC_DEFAULTS=1`` to keep
   the C library's defaults.  :func:`release_freed_memory` gives it back once a
   job's computing is done, before it builds its last large array.
+* A job given several cores (its Snakemake ``threads``) spreads independent units over
+  that many worker processes (:func:`map_in_processes`).
 """
 
 from __future__ import annotations
@@ -96,3 +98,17 @@ def _glibc(name: str):
         return getattr(ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6"), name)
     except (OSError, AttributeError):
         return None
+
+
+def map_in_processes(func, arguments, n_jobs: int) -> list:
+    """``[func(*args) for args in arguments]``, in up to ``n_jobs`` worker processes (joblib,
+    loky) when there is more than one of each; in order either way, so a caller whose
+    units draw from their own seeds gets results that do not depend on ``n_jobs``."""
+    arguments = list(arguments)
+    if n_jobs > 1 and len(arguments) > 1:
+        from joblib import Parallel, delayed
+
+        return Parallel(n_jobs=min(n_jobs, len(arguments)), backend="loky")(
+            delayed(func)(*args) for args in arguments)
+    return [func(*args) for args in arguments]
+

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from specverse.engine import stream
+from specverse.engine import map_in_processes, stream
 from specverse.io import write_csv
 
 from .inference import AbcSettings, run_abc
@@ -80,10 +80,6 @@ def calibrate_one(design: Design, priors: dict[str, Prior], published: Published
     return rows
 
 
-def _task(args):
-    return calibrate_one(*args)
-
-
 def wilson(successes: int, n: int, z: float = 1.959964) -> tuple[float, float]:
     """Wilson score interval of a binomial proportion."""
     p = successes / n
@@ -121,12 +117,7 @@ def run_calibration(analysis: pd.DataFrame, published_dir, settings, out_dir, wo
     args = [(design, priors, published, cal.abc(), k, settings.seed, cal.posterior_draws)
             for k in range(cal.datasets)]
     start = time.perf_counter()
-    if workers > 1 and len(args) > 1:
-        from joblib import Parallel, delayed
-
-        parts = Parallel(n_jobs=min(workers, len(args)), backend="loky")(delayed(_task)(a) for a in args)
-    else:
-        parts = [_task(a) for a in args]
+    parts = map_in_processes(calibrate_one, args, workers)
     table = pd.DataFrame([row for part in parts for row in part])
     summary = summarise_calibration(table)
     seconds = time.perf_counter() - start
