@@ -126,10 +126,15 @@ def build_dataset_inputs():
 # --- the paper's own models
 
 
+def paper_models_estimated():
+    """The paper's own models (their null distributions, Oster's delta, the Model 3 contour)
+    need its published baseline in the multiverse."""
+    return "published" in MULTIVERSE.options["baseline"]
+
+
 def paper_oster_tables():
-    """Oster's delta of the paper's Models 2 and 3 per scenario: estimated only when the
-    multiverse holds the paper's (published) baseline."""
-    if "published" not in MULTIVERSE.options["baseline"]:
+    """Oster's delta of the paper's Models 2 and 3 per scenario, when they are estimated."""
+    if not paper_models_estimated():
         return []
     return expand(
         results("multiverse/sensitivity/{scenario}_oster.csv"), scenario=scenarios()
@@ -227,9 +232,7 @@ def final_outputs(wildcards):
         *expand(rules.figure_choices.output, **per_scenario),
         *rules.broom_export.output,
     ]
-    # The paper's own models (their null distributions, Oster's delta and the Model 3
-    # contour, drawn beside the robustness values) need the published baseline.
-    if "published" in MULTIVERSE.options["baseline"]:
+    if paper_models_estimated():
         targets += expand(rules.figure_nulls.output, **per_scenario)
         targets += expand(rules.paper_sensitivity.output, **per_scenario)
         targets += expand(rules.figure_confounding.output, **per_scenario)
