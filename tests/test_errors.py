@@ -229,7 +229,8 @@ def test_bad_published_table_stops_the_run_before_any_job(repo):
 @pytest.mark.slow
 def test_data_of_other_areas_than_the_published_study_stop_the_verdict_at_parse_time(repo, make_areas):
     """The verdict judges the published tables of 150 areas: a file of 40 stops the run
-    before any job, saying what to do; with verdict.enabled: false the run is planned."""
+    before any job, saying what to do; with verdict.enabled: false the run is planned, and
+    asking for the verdict's validation stops with the reason."""
     make_areas(n=40, seed=3).to_csv(repo / "forty.csv", index=False)
     (repo / "forty.yaml").write_text("data:\n  source: csv\n  path: forty.csv\n")
     proc = run_snakemake(repo, "-n", "--cores", "1", "--configfile", TEST_CONFIG, "forty.yaml")
@@ -239,3 +240,7 @@ def test_data_of_other_areas_than_the_published_study_stop_the_verdict_at_parse_
     proc = run_snakemake(repo, "-n", "--cores", "1", "--configfile", TEST_CONFIG, "forty.yaml")
     assert proc.returncode == 0, describe(proc)
     assert "verdict" not in [ln.split()[0] for ln in proc.stdout.splitlines() if ln.strip()]
+    # the verdict's validation asked for by name (make validate-verdict): the reason, no job run
+    proc = run_snakemake(repo, "verdict_calibration", "--cores", "1", "--configfile", TEST_CONFIG, "forty.yaml")
+    _clean_failure(repo, proc, "The verdict is off in this run's config (verdict.enabled: false)",
+                   "Set verdict.enabled: true")

@@ -182,6 +182,19 @@ def published_tables():
     return [str(Path(directory) / name) for name in (TABLE1, TABLE2, TABLE2_FIT)]
 
 
+VERDICT_RULES = ("verdict", "figure_verdict", "verdict_calibration")
+
+
+def verdict_is_off(wildcards):
+    """Input of the verdict's rules when verdict.enabled is false (verdict.smk): asking for
+    one stops the run with the reason, before any job runs or anything is written."""
+    stop(
+        "The verdict is off in this run's config (verdict.enabled: false), so neither it nor "
+        "its validation can run. Set verdict.enabled: true (it needs published tables of the "
+        "same areas as the data: verdict.published), or leave the target out."
+    )
+
+
 # --- final targets
 
 
