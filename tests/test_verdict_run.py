@@ -100,6 +100,31 @@ def test_figures_are_drawn_from_the_csvs(run, tmp_path):
         assert path.with_suffix(".pdf").is_file()
 
 
+def test_checks_figure_names_the_published_numbers_it_does_not_draw(run, tmp_path, monkeypatch):
+    """Summaries the simulator is given (N, share with a target, 2008 mean and SD) have no
+    band; the title lists them with their published values instead of dropping them."""
+    from matplotlib.figure import Figure
+
+    from specverse.figures.verdict import checks_figure
+
+    titles = []
+    original = Figure.savefig
+
+    def spy(fig, *args, **kwargs):
+        titles.extend(ax.get_title() for ax in fig.axes)
+        return original(fig, *args, **kwargs)
+
+    monkeypatch.setattr(Figure, "savefig", spy)
+    out, _ = run
+    checks = pd.read_csv(out / "predictive_checks.csv")
+    checks_figure(checks, tmp_path / "checks.png")
+    title = " ".join(titles[0].split())
+    fixed = checks[checks["role"] == "fixed"]
+    assert len(fixed) == 6 and "Fixed by the simulation, so not drawn:" in title
+    for label, observed in zip(fixed["label"], fixed["observed"]):
+        assert " ".join(f"{label} ({observed:g})".split()) in title
+
+
 def test_bad_published_tables_fail_before_any_simulation(tmp_path):
     for name in ("table1.csv", "table2.csv", "table2_fit.csv"):
         shutil.copy(default_directory() / name, tmp_path / name)

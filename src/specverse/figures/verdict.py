@@ -107,9 +107,13 @@ def checks_figure(checks: pd.DataFrame, png, pdf=None, note: str = NOTE) -> None
     ax.plot([], [], color="#d9d9d9", lw=6, label="interval (checked only)")
     ax.legend(fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.07 - 0.25 / height), ncol=2)
     inside = int(rows["reproduced"].sum())
-    ax.set_title(textwrap.fill(f"{inside} of {len(rows)} published numbers fall inside their 90% predictive "
-                               f"interval (give or take the stated tolerance); {every:.0%} of simulated studies "
-                               f"reproduce all of them at once", 90), fontsize=11)
+    title = (f"{inside} of {len(rows)} published numbers fall inside their 90% predictive interval (give or "
+             f"take the stated tolerance); {every:.0%} of simulated studies reproduce all of them at once")
+    fixed = checks[checks["role"] == "fixed"]
+    if len(fixed):  # the simulator is given these: naming them says why they have no band
+        title += ". Fixed by the simulation, so not drawn: " + ", ".join(
+            f"{lab} ({o:g})" for lab, o in zip(fixed["label"], fixed["observed"]))
+    ax.set_title(textwrap.fill(title, 90), fontsize=11)
     add_note(fig, note, 130)
     drawn = rows[["summary", "label", "role", "observed", "q05", "q95", "predictive_mean", "reproduced"]].assign(
         position_published=obs, position_predictive_mean=mean)
