@@ -20,11 +20,13 @@ rule calibration:
         results("logs/calibration/calibration.log"),
     benchmark:
         results("benchmarks/calibration/calibration.tsv")
+    priority: 1
     conda:
         "../envs/specverse.yaml"
     # one of the longest jobs: its design x error model units spread over these cores
-    # (Snakemake scales threads down to --cores; the tables do not depend on it)
-    threads: 4
+    # (calibration_threads: at most half the run's; the tables do not depend on them), and
+    # started as soon as its data are, beside the estimation jobs, not after them
+    threads: calibration_threads
     params:
         calibration=config["calibration"],
         seed=config["seed"],
