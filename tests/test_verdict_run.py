@@ -102,27 +102,34 @@ def test_figures_are_drawn_from_the_csvs(run, tmp_path):
 
 def test_checks_figure_names_the_published_numbers_it_does_not_draw(run, tmp_path, monkeypatch):
     """Summaries the simulator is given (N, share with a target, 2008 mean and SD) have no
-    band; the title lists them with their published values instead of dropping them."""
+    band; a line under the legend lists them with their published values instead of
+    dropping them, and no text of the figure runs off its canvas."""
     from matplotlib.figure import Figure
 
     from specverse.figures.verdict import checks_figure
 
-    titles = []
+    texts, outside = [], []
     original = Figure.savefig
 
     def spy(fig, *args, **kwargs):
-        titles.extend(ax.get_title() for ax in fig.axes)
+        renderer = fig.canvas.get_renderer()
+        for text in [*fig.texts, *(ax.title for ax in fig.axes)]:
+            texts.append(text.get_text())
+            box = text.get_window_extent(renderer)
+            if box.x0 < -0.5 or box.x1 > fig.bbox.x1 + 0.5 or box.y0 < -0.5 or box.y1 > fig.bbox.y1 + 0.5:
+                outside.append(text.get_text()[:60])
         return original(fig, *args, **kwargs)
 
     monkeypatch.setattr(Figure, "savefig", spy)
     out, _ = run
     checks = pd.read_csv(out / "predictive_checks.csv")
     checks_figure(checks, tmp_path / "checks.png")
-    title = " ".join(titles[0].split())
+    assert not outside, outside
+    line = next(" ".join(t.split()) for t in texts if t.startswith("Fixed by the simulation"))
     fixed = checks[checks["role"] == "fixed"]
-    assert len(fixed) == 6 and "Fixed by the simulation, so not drawn:" in title
+    assert len(fixed) == 6
     for label, observed in zip(fixed["label"], fixed["observed"]):
-        assert " ".join(f"{label} ({observed:g})".split()) in title
+        assert " ".join(f"{label} ({observed:g})".split()) in line
 
 
 def test_bad_published_tables_fail_before_any_simulation(tmp_path):

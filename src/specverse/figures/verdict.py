@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._plot import add_note, note_margin, plt, save_figure
+from ._plot import add_note, note_margin, plt, save_figure, title_lines
 
 NOTE = ("SIMULATED BY DESIGN: simulated studies fitted to the paper's published Tables 1 and 2 "
         "(ABC-SMC); no simulated number is a finding about real areas.")
@@ -91,8 +91,14 @@ def checks_figure(checks: pd.DataFrame, png, pdf=None, note: str = NOTE) -> None
     obs = (rows["observed"].to_numpy(float) - mid) / np.where(half > 0, half, np.nan)
     mean = (rows["predictive_mean"].to_numpy(float) - mid) / np.where(half > 0, half, np.nan)
     height = 1.2 + 0.33 * len(rows)
+    # the published numbers the simulator is given have no band: named under the legend
+    fixed = checks[checks["role"] == "fixed"]
+    fixed_text = title_lines("Fixed by the simulation (it is given them), so not drawn: " + ", ".join(
+        f"{lab} ({o:g})" for lab, o in zip(fixed["label"], fixed["observed"])), 9.5, 8.5) if len(fixed) else ""
+    below_note = note_margin(note, height + 1.2, 130)
+    fixed_margin = (0.1 + 0.16 * (fixed_text.count("\n") + 1)) / (height + 1.2) if fixed_text else 0.0
     fig, ax = plt.subplots(figsize=(10, height + 1.2))
-    fig.subplots_adjust(left=0.33, right=0.97, top=0.86, bottom=0.2 + note_margin(note, height + 1.2, 130))
+    fig.subplots_adjust(left=0.33, right=0.97, top=0.86, bottom=0.2 + below_note + fixed_margin)
     y = np.arange(len(rows))[::-1]
     for yi, role in zip(y, rows["role"]):
         ax.plot([-1, 1], [yi, yi], color="#9ecae1" if role == "distance" else "#d9d9d9", lw=6,
@@ -107,13 +113,11 @@ def checks_figure(checks: pd.DataFrame, png, pdf=None, note: str = NOTE) -> None
     ax.plot([], [], color="#d9d9d9", lw=6, label="interval (checked only)")
     ax.legend(fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.07 - 0.25 / height), ncol=2)
     inside = int(rows["reproduced"].sum())
-    title = (f"{inside} of {len(rows)} published numbers fall inside their 90% predictive interval (give or "
-             f"take the stated tolerance); {every:.0%} of simulated studies reproduce all of them at once")
-    fixed = checks[checks["role"] == "fixed"]
-    if len(fixed):  # the simulator is given these: naming them says why they have no band
-        title += ". Fixed by the simulation, so not drawn: " + ", ".join(
-            f"{lab} ({o:g})" for lab, o in zip(fixed["label"], fixed["observed"]))
-    ax.set_title(textwrap.fill(title, 90), fontsize=11)
+    ax.set_title(textwrap.fill(f"{inside} of {len(rows)} published numbers fall inside their 90% predictive "
+                               f"interval (give or take the stated tolerance); {every:.0%} of simulated studies "
+                               f"reproduce all of them at once", 90), fontsize=11)
+    if fixed_text:
+        fig.text(0.5, below_note + 0.02, fixed_text, ha="center", va="bottom", fontsize=8.5, color="#333333")
     add_note(fig, note, 130)
     drawn = rows[["summary", "label", "role", "observed", "q05", "q95", "predictive_mean", "reproduced"]].assign(
         position_published=obs, position_predictive_mean=mean)
