@@ -111,4 +111,3 @@ def map_in_processes(func, arguments, n_jobs: int) -> list:
         return Parallel(n_jobs=min(n_jobs, len(arguments)), backend="loky")(
             delayed(func)(*args) for args in arguments)
     return [func(*args) for args in arguments]
-
