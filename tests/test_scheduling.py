@@ -5,24 +5,18 @@ for all of them (Snakemake reserves no cores for a job that needs every one)."""
 from __future__ import annotations
 
 import re
-import subprocess
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-SNAKEMAKE = ROOT / ".venv" / "bin" / "snakemake"
+from _workflow_sandbox import REPO, TEST_CONFIG, describe, run_snakemake
 
 
 def planned_job(rule: str, cores: int) -> str:
     """The dry run's description of the one job of ``rule`` (test config, ``cores``)."""
-    proc = subprocess.run(
-        [str(SNAKEMAKE), rule, "-n", "--cores", str(cores), "--workflow-profile", "none",
-         "--configfile", "config/test.yaml"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
-    )
-    out = proc.stdout + proc.stderr
-    assert proc.returncode == 0, out
+    proc = run_snakemake(REPO, rule, "-n", "--cores", str(cores), "--workflow-profile", "none",
+                         "--configfile", TEST_CONFIG, timeout_s=120)
+    out = proc.stdout
+    assert proc.returncode == 0, describe(proc)
     block = re.search(rf"^rule {rule}:\n(.*?)(?:\n\n|\n\[)", out, re.S | re.M)
     assert block, out
     return block.group(1)
