@@ -21,6 +21,7 @@ from specverse.figures.html_tables import report_pages
 from specverse.study import simulated_note as notes
 
 import _fake_tables as fx
+from _figure_checks import texts_off_canvas
 
 
 @pytest.fixture
@@ -37,31 +38,17 @@ def captured_notes(monkeypatch):
     return seen
 
 
-def _cut_off_texts(fig) -> list[str]:
-    """Titles (the figure's and each axes') that reach past the canvas: cut off in the file."""
-    renderer = fig.canvas.get_renderer()
-    texts = [fig._suptitle] + [ax.title for ax in fig.axes]
-    out = []
-    for text in texts:
-        if text is None or not text.get_text():
-            continue
-        box = text.get_window_extent(renderer)
-        if box.x0 < -0.5 or box.x1 > fig.bbox.x1 + 0.5 or box.y1 > fig.bbox.y1 + 0.5:
-            out.append(text.get_text()[:60])
-    return out
-
-
 @pytest.fixture
 def drawn(monkeypatch):
     """Every figure saved as PNG, kept for inspection after it is written and closed; no
-    figure may have a title that runs off its canvas."""
+    figure may have a title or note that runs off its canvas."""
     figures, cut = [], []
     original = Figure.savefig
 
     def spy(fig, fname, *args, **kwargs):
         if kwargs.get("format") == "png":
             figures.append(fig)
-            cut.extend(_cut_off_texts(fig))
+            cut.extend(texts_off_canvas(fig))
         return original(fig, fname, *args, **kwargs)
 
     monkeypatch.setattr(Figure, "savefig", spy)

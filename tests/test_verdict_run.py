@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from _figure_checks import texts_off_canvas
 from _verdict_fixtures import SEED, analysis_frame
 from specverse.engine.legacy_seed import legacy_global_seeded, legacy_seed, seed_legacy_global
 from specverse.figures.verdict import verdict_figures
@@ -112,12 +113,8 @@ def test_checks_figure_names_the_published_numbers_it_does_not_draw(run, tmp_pat
     original = Figure.savefig
 
     def spy(fig, *args, **kwargs):
-        renderer = fig.canvas.get_renderer()
-        for text in [*fig.texts, *(ax.title for ax in fig.axes)]:
-            texts.append(text.get_text())
-            box = text.get_window_extent(renderer)
-            if box.x0 < -0.5 or box.x1 > fig.bbox.x1 + 0.5 or box.y0 < -0.5 or box.y1 > fig.bbox.y1 + 0.5:
-                outside.append(text.get_text()[:60])
+        texts.extend(t.get_text() for t in fig.texts)
+        outside.extend(texts_off_canvas(fig))
         return original(fig, *args, **kwargs)
 
     monkeypatch.setattr(Figure, "savefig", spy)
